@@ -1,0 +1,131 @@
+"""The one engine and session factory per database URL.
+
+SQLite is tuned for a single machine with several processes (WAL, foreign keys, busy timeout) and
+writes take the write lock up front (`BEGIN IMMEDIATE`) so that two writers never deadlock on a
+lock upgrade. PostgreSQL (psycopg 3) is used as is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from lib.core.config import PROJECT_ROOT, get_config
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+_WRITE = "privacy_desk_write"
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The configured database cannot be reached; the message is one line for people."""
+
+
+def normalise_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL and resolve relative SQLite paths against the project."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
+        path = Path(parsed.database)
+        if not path.is_absolute():
+            path = PROJECT_ROOT / path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return parsed.set(database=str(path)).render_as_string(hide_password=False)
+    return url
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (see below)
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:  # noqa: ANN001
+        immediate = conn.get_execution_options().get(_WRITE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """A new Engine for `url` with this project's per-dialect tuning."""
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        timeout = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        engine = create_engine(url, echo=echo, connect_args=timeout)
+        _tune_sqlite(engine)
+        return engine
+    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+class Database:
+    """An engine plus its session factory: `read()` for queries, `write()` for changes."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = normalise_url(url)
+        self.engine = make_engine(self.url, echo=echo)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        """SQLite has no row locks or SKIP LOCKED; callers pick their locking on this."""
+        return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading; rolled back at the end."""
+        with self.sessions() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A session whose transaction holds the write lock from its start and commits at exit."""
+        with self.sessions() as session:
+            session.connection(execution_options={_WRITE: True})
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    @contextmanager
+    def write_connection(self) -> Iterator[Connection]:
+        """A Core connection whose transactions take the write lock up front (migrations, bulk)."""
+        with self.engine.connect() as conn:
+            yield conn.execution_options(**{_WRITE: True})
+
+    def check(self) -> None:
+        """Raise DatabaseUnavailable with one readable line when the database cannot be used."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            shown = make_url(self.url).render_as_string(hide_password=True)
+            raise DatabaseUnavailable(f"cannot reach the database at {shown}: {reason}") from exc
+
+    def dispose(self) -> None:
+        """Close every pooled connection (tests, forks, shutdown)."""
+        self.engine.dispose()
+
+
+def get_database(url: str | None = None) -> Database:
+    """The process-wide Database for `url` (default: DATABASE_URL from the settings)."""
+    return _database_for(normalise_url(url or get_config().database_url))
+
+
+@cache
+def _database_for(url: str) -> Database:
+    return Database(url)

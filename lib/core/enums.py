@@ -1,0 +1,90 @@
+"""The closed vocabularies of the domain, stored as their string values."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class RequestType(StrEnum):
+    """What the data subject asks for."""
+
+    ACCESS = "access"  # "send me a copy of my data" (export)
+    ERASURE = "erasure"
+    CORRECTION = "correction"
+    OPT_OUT = "opt_out"
+    SHOP_ERASURE = "shop_erasure"  # Shopify shop/redact: all of one shop's data
+
+
+class Channel(StrEnum):
+    """How the request reached the store."""
+
+    LOGGED_IN = "logged_in"  # storefront, customer signed in (the shop's login verifies)
+    GUEST = "guest"  # storefront, email typed in, verified by a link
+    WEBHOOK = "webhook"  # Shopify compliance webhook
+    STAFF = "staff"  # recorded by staff (e.g. More actions → Request customer data)
+
+
+class Status(StrEnum):
+    """Request lifecycle states; the allowed moves are in `lib.core.lifecycle`."""
+
+    RECEIVED = "received"
+    PENDING_VERIFICATION = "pending_verification"
+    VERIFIED = "verified"
+    IN_PROGRESS = "in_progress"
+    READY_FOR_REVIEW = "ready_for_review"
+    DELIVERED = "delivered"
+    COMPLETED = "completed"
+    REJECTED = "rejected"
+    CANCELED = "canceled"
+    EXPIRED = "expired"
+
+
+CLOSED_STATUSES: frozenset[Status] = frozenset(
+    {Status.COMPLETED, Status.REJECTED, Status.CANCELED, Status.EXPIRED}
+)
+OPEN_STATUSES: frozenset[Status] = frozenset(Status) - CLOSED_STATUSES
+
+
+class RejectionCode(StrEnum):
+    """Structured reasons for refusing a request (GDPR Art. 12(4)/(5), CCPA §7022)."""
+
+    IDENTITY_NOT_VERIFIED = "identity_not_verified"
+    MANIFESTLY_UNFOUNDED = "manifestly_unfounded"
+    EXCESSIVE = "excessive"
+    NO_DATA_FOUND = "no_data_found"
+    DUPLICATE = "duplicate"
+    OTHER = "other"
+
+
+class EventKind(StrEnum):
+    """What an audit event records."""
+
+    TRANSITION = "transition"
+    NOTE = "note"
+    EXTENDED = "extended"
+    PAUSED = "paused"
+    RESUMED = "resumed"
+    DUPLICATE_SUBMIT = "duplicate_submit"
+    EXPORT = "export"
+    DOWNLOAD = "download"
+    MAIL = "mail"
+    SETTING = "setting"
+    ROLE = "role"
+
+
+class JobStatus(StrEnum):
+    """A background job's state; `queued`/`running` are the active ones."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class MailStatus(StrEnum):
+    """An outbox row's delivery state."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    CAPTURED = "captured"  # no SMTP configured: kept for the dashboard's mail page
+    FAILED = "failed"

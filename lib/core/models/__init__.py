@@ -1,0 +1,49 @@
+"""All tables of Privacy Desk (SQLAlchemy 2 typed models); import models from here."""
+
+from lib.core.models.base import Base, UTCDateTime, utcnow
+from lib.core.models.demo_store import DemoCustomer, DemoLineItem, DemoOrder
+from lib.core.models.operations import (
+    Delivery,
+    Export,
+    Job,
+    OutboxMail,
+    RateLimitHit,
+    Setting,
+    SettingChange,
+    StaffRole,
+    UsedToken,
+    WebhookReceipt,
+)
+from lib.core.models.requests import (
+    AuditHead,
+    Customer,
+    Request,
+    RequestEvent,
+    Store,
+    make_reference,
+)
+
+__all__ = [
+    "AuditHead",
+    "Base",
+    "Customer",
+    "Delivery",
+    "DemoCustomer",
+    "DemoLineItem",
+    "DemoOrder",
+    "Export",
+    "Job",
+    "OutboxMail",
+    "RateLimitHit",
+    "Request",
+    "RequestEvent",
+    "Setting",
+    "SettingChange",
+    "StaffRole",
+    "Store",
+    "UTCDateTime",
+    "UsedToken",
+    "WebhookReceipt",
+    "make_reference",
+    "utcnow",
+]

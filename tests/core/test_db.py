@@ -1,0 +1,137 @@
+"""The database layer on SQLite and PostgreSQL: tuning, write locks, time zones, errors."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import inspect, select, text
+
+from lib.core.db import Database, DatabaseUnavailable, normalise_url
+from lib.core.migrate import is_current, upgrade
+from lib.core.models import Job, Request, Setting
+from tests.conftest import make_store
+
+EXPECTED_TABLES = {
+    "stores", "customers", "requests", "request_events", "audit_head", "settings",
+    "setting_changes", "outbox", "jobs", "exports", "deliveries", "webhook_receipts",
+    "used_tokens", "staff_roles", "rate_limits", "demo_customers", "demo_orders",
+    "demo_line_items",
+}
+
+
+def test_migrations_create_every_table_and_are_idempotent(db: Database) -> None:
+    assert EXPECTED_TABLES <= set(inspect(db.engine).get_table_names())
+    assert is_current(db)
+    upgrade(db)  # a second run changes nothing and does not fail
+    assert is_current(db)
+
+
+def test_open_requests_index_is_partial(db: Database) -> None:
+    indexes = {ix["name"]: ix for ix in inspect(db.engine).get_indexes("requests")}
+    assert "ix_requests_open_due" in indexes
+    for name in ("ix_requests_received_at", "ix_requests_status", "ix_requests_email"):
+        assert name in indexes
+    with db.read() as session:
+        if db.is_sqlite:
+            sql = session.scalar(
+                text("SELECT sql FROM sqlite_master WHERE name = 'ix_requests_open_due'")
+            )
+        else:
+            sql = session.scalar(
+                text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_requests_open_due'")
+            )
+    assert "closed_at IS NULL" in sql
+
+
+def test_open_by_due_query_uses_the_partial_index(db: Database) -> None:
+    query = "SELECT id FROM requests WHERE closed_at IS NULL ORDER BY due_on LIMIT 100"
+    with db.read() as session:
+        if db.is_sqlite:
+            plan = " ".join(str(r) for r in session.execute(text(f"EXPLAIN QUERY PLAN {query}")))
+        else:
+            session.execute(text("SET enable_seqscan = off"))
+            plan = " ".join(str(r) for r in session.execute(text(f"EXPLAIN {query}")))
+    assert "ix_requests_open_due" in plan
+
+
+def test_sqlite_is_tuned(sqlite_db: Database) -> None:
+    with sqlite_db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_foreign_keys_are_enforced(db: Database) -> None:
+    with pytest.raises(Exception, match="(?i)foreign key"), db.write() as session:
+        session.add(Job(kind="export", request_id=999_999, payload={}))
+
+
+def test_instants_come_back_as_the_same_utc_moment(db: Database) -> None:
+    store = make_store(db)
+    berlin = timezone(timedelta(hours=1))
+    at = datetime(2026, 3, 1, 0, 30, 15, 123456, tzinfo=berlin)
+    with db.write() as session:
+        session.add(
+            Request(store_id=store.id, type="access", channel="guest", status="received",
+                    regime="gdpr", email="a@example.com", received_at=at,
+                    due_on=date(2026, 4, 1), legal_due_on=date(2026, 4, 1),
+                    target_on=date(2026, 3, 20))
+        )
+    with db.read() as session:
+        stored = session.scalars(select(Request.received_at)).one()
+    assert stored == at
+    assert stored.tzinfo is not None and stored.utcoffset() == timedelta(0)
+    assert stored.astimezone(UTC).hour == 23
+
+
+def test_write_rolls_back_on_error(db: Database) -> None:
+    with pytest.raises(RuntimeError), db.write() as session:
+        session.add(Setting(key="guest_support", value="false", updated_by="t"))
+        session.flush()
+        raise RuntimeError("boom")
+    with db.read() as session:
+        assert session.get(Setting, "guest_support") is None
+
+
+def test_sqlite_writers_queue_instead_of_failing(sqlite_db: Database) -> None:
+    """Two threads writing at once: BEGIN IMMEDIATE makes the second wait, not fail."""
+    make_store(sqlite_db)
+    errors: list[BaseException] = []
+    inside = threading.Event()
+
+    def slow_writer() -> None:
+        try:
+            with sqlite_db.write() as session:
+                session.add(Setting(key="a", value="1", updated_by="t"))
+                session.flush()
+                inside.set()
+                threading.Event().wait(0.3)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    thread = threading.Thread(target=slow_writer)
+    thread.start()
+    inside.wait(5)
+    with sqlite_db.write() as session:  # must block until the first commits, then succeed
+        assert session.get(Setting, "a") is not None
+        session.add(Setting(key="b", value="2", updated_by="t"))
+    thread.join()
+    assert not errors
+
+
+def test_unreachable_database_is_one_clear_line() -> None:
+    db = Database("postgresql://nobody:secret@127.0.0.1:1/none")
+    with pytest.raises(DatabaseUnavailable) as caught:
+        db.check()
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith("cannot reach the database at postgresql+psycopg://nobody:***@")
+    assert "secret" not in message
+
+
+def test_relative_sqlite_paths_resolve_inside_the_project(tmp_path) -> None:
+    url = normalise_url("sqlite:///data/privacy_desk.db")
+    assert url.endswith("/data/privacy_desk.db") and url.startswith("sqlite:////")
+    assert normalise_url("postgresql://u@h/d").startswith("postgresql+psycopg://")
