@@ -1,0 +1,324 @@
+"""The request lifecycle: one table of allowed moves, and the only functions that change status.
+
+Every change writes exactly one audit event in the caller's transaction; a refused change raises
+before anything is touched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from lib.core.audit import append_event
+from lib.core.deadlines import Deadline, can_extend, compute_deadline, regime_for
+from lib.core.enums import Channel, EventKind, RejectionCode, RequestType, Status
+from lib.core.models import Request, RequestEvent, Store, make_reference, utcnow
+
+S = Status
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    S.RECEIVED: frozenset({S.PENDING_VERIFICATION, S.VERIFIED, S.REJECTED, S.CANCELED}),
+    S.PENDING_VERIFICATION: frozenset({S.VERIFIED, S.EXPIRED, S.REJECTED, S.CANCELED}),
+    S.VERIFIED: frozenset({S.IN_PROGRESS, S.COMPLETED, S.REJECTED, S.CANCELED}),
+    S.IN_PROGRESS: frozenset({S.READY_FOR_REVIEW, S.VERIFIED, S.COMPLETED, S.REJECTED, S.CANCELED}),
+    S.READY_FOR_REVIEW: frozenset(
+        {S.DELIVERED, S.IN_PROGRESS, S.COMPLETED, S.REJECTED, S.CANCELED}
+    ),
+    S.DELIVERED: frozenset({S.COMPLETED}),
+    S.COMPLETED: frozenset(),
+    S.REJECTED: frozenset(),
+    S.CANCELED: frozenset(),
+    S.EXPIRED: frozenset(),
+}
+"""Allowed moves. IN_PROGRESS → VERIFIED is a failed export handing the request back."""
+
+FIRST_STATUS: dict[Channel, Status] = {
+    Channel.GUEST: S.PENDING_VERIFICATION,
+    Channel.LOGGED_IN: S.VERIFIED,  # the shop's login is the verification (EDPB 01/2022 ¶72)
+    Channel.WEBHOOK: S.VERIFIED,  # Shopify verified the customer before sending it
+    Channel.STAFF: S.VERIFIED,
+}
+
+
+class LifecycleError(ValueError):
+    """A change the lifecycle does not allow; the message says why and what would be allowed."""
+
+
+@dataclass(frozen=True, slots=True)
+class NewRequest:
+    """What intake, webhooks and staff know when a request arrives."""
+
+    store: Store
+    type: RequestType
+    channel: Channel
+    email: str
+    name: str | None = None
+    country: str | None = None
+    subdivision: str | None = None
+    customer_id: str | None = None
+    regime: str | None = None
+    shopify_request_id: str | None = None
+    orders_requested: list[Any] | None = None
+
+
+def local_date(at: datetime, timezone: str) -> date:
+    """The calendar day of an instant in the store's time zone (the day the law counts from)."""
+    return at.astimezone(ZoneInfo(timezone)).date()
+
+
+def deadline_of(request: Request, store_timezone: str, target_days: int = 15) -> Deadline:
+    """The request's deadline as the engine computes it today (pauses included)."""
+    return compute_deadline(
+        request.regime,
+        local_date(request.received_at, store_timezone),
+        request.country,
+        subdivision=request.subdivision,
+        paused_days=request.paused_days,
+        target_working_days=target_days,
+    )
+
+
+def open_request(
+    session: Session,
+    new: NewRequest,
+    *,
+    actor: str,
+    default_regime: str = "gdpr",
+    target_days: int = 15,
+    at: datetime | None = None,
+) -> Request:
+    """Store a new request with its deadlines, then move it to its channel's first state."""
+    at = at or utcnow()
+    regime = new.regime or regime_for(new.country, new.subdivision, default_regime)
+    deadline = compute_deadline(
+        regime,
+        local_date(at, new.store.timezone),
+        new.country,
+        subdivision=new.subdivision,
+        target_working_days=target_days,
+    )
+    request = Request(
+        store_id=new.store.id,
+        type=new.type,
+        channel=new.channel,
+        status=S.RECEIVED,
+        regime=str(regime),
+        country=new.country,
+        subdivision=new.subdivision,
+        email=new.email.strip().lower(),
+        name=new.name,
+        customer_id=new.customer_id,
+        received_at=at,
+        due_on=deadline.due,
+        legal_due_on=deadline.due,
+        confirm_by_on=deadline.confirm_by,
+        target_on=deadline.target,
+        shopify_request_id=new.shopify_request_id,
+        orders_requested=new.orders_requested,
+    )
+    session.add(request)
+    session.flush()
+    request.reference = make_reference(request.id, at)
+    append_event(
+        session,
+        request_id=request.id,
+        actor=actor,
+        kind=EventKind.TRANSITION,
+        to_status=S.RECEIVED,
+        details={"channel": str(new.channel), "type": str(new.type), "regime": str(regime)},
+        at=at,
+    )
+    transition(session, request, FIRST_STATUS[new.channel], actor=actor, at=at)
+    return request
+
+
+def transition(
+    session: Session,
+    request: Request,
+    to: Status,
+    *,
+    actor: str,
+    reason: str | None = None,
+    details: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> RequestEvent:
+    """Move `request` to `to` and record it, or raise LifecycleError and change nothing."""
+    current = Status(request.status)
+    to = Status(to)
+    if to not in TRANSITIONS[current]:
+        allowed = ", ".join(sorted(TRANSITIONS[current])) or "none (it is closed)"
+        raise LifecycleError(
+            f"{request.reference}: cannot go from {current} to {to}; allowed: {allowed}"
+        )
+    at = at or utcnow()
+    request.status = to
+    if to is S.VERIFIED and request.verified_at is None:
+        request.verified_at = at
+    if to in (S.DELIVERED, S.REJECTED) or (to is S.COMPLETED and request.responded_at is None):
+        request.responded_at = request.responded_at or at
+    if not TRANSITIONS[to]:
+        request.closed_at = at
+    return append_event(
+        session,
+        request_id=request.id,
+        actor=actor,
+        kind=EventKind.TRANSITION,
+        from_status=current,
+        to_status=to,
+        reason=reason,
+        details=details,
+        at=at,
+    )
+
+
+def _require_open(request: Request, action: str) -> None:
+    if not request.is_open:
+        raise LifecycleError(f"{request.reference}: cannot {action} a {request.status} request")
+
+
+def extend(
+    session: Session,
+    request: Request,
+    *,
+    actor: str,
+    reason: str,
+    store_timezone: str,
+    at: datetime | None = None,
+) -> RequestEvent:
+    """Extend the deadline once, with a reason, before the original deadline has passed."""
+    at = at or utcnow()
+    _require_open(request, "extend")
+    if not reason or not reason.strip():
+        raise LifecycleError(f"{request.reference}: an extension needs a reason for the customer")
+    if request.extended_due_on is not None:
+        raise LifecycleError(
+            f"{request.reference}: already extended once (to {request.extended_due_on})"
+        )
+    deadline = deadline_of(request, store_timezone)
+    today = local_date(at, store_timezone)
+    if deadline.extended_due is None:
+        raise LifecycleError(
+            f"{request.reference}: the {request.regime} regime allows no extension"
+        )
+    if not can_extend(deadline, today):
+        raise LifecycleError(
+            f"{request.reference}: the deadline {deadline.due} has passed; "
+            "an extension must be notified before it"
+        )
+    request.extended_due_on = deadline.extended_due
+    request.due_on = deadline.extended_due
+    request.extended_at = at
+    request.extension_reason = reason.strip()
+    return append_event(
+        session,
+        request_id=request.id,
+        actor=actor,
+        kind=EventKind.EXTENDED,
+        reason=reason.strip(),
+        details={
+            "previous_due": deadline.due.isoformat(),
+            "extended_due": deadline.extended_due.isoformat(),
+            "notice_on": today.isoformat(),
+        },
+        at=at,
+    )
+
+
+def reject(
+    session: Session,
+    request: Request,
+    *,
+    actor: str,
+    code: RejectionCode | str,
+    text: str | None = None,
+    at: datetime | None = None,
+) -> RequestEvent:
+    """Refuse the request with a structured reason (`other` needs an explanation)."""
+    try:
+        code = RejectionCode(code)
+    except ValueError:
+        codes = ", ".join(c.value for c in RejectionCode)
+        raise LifecycleError(f"unknown rejection code {code!r}; use one of {codes}") from None
+    if code is RejectionCode.OTHER and not (text and text.strip()):
+        raise LifecycleError(f"{request.reference}: rejection code 'other' needs an explanation")
+    _require_open(request, "reject")
+    request.rejection_code = code
+    request.rejection_text = text.strip() if text else None
+    return transition(
+        session,
+        request,
+        S.REJECTED,
+        actor=actor,
+        reason=code,
+        details={"text": request.rejection_text},
+        at=at,
+    )
+
+
+def add_note(
+    session: Session, request: Request, *, actor: str, text: str, at: datetime | None = None
+) -> RequestEvent:
+    """Attach a staff note to the request's timeline."""
+    if not text or not text.strip():
+        raise LifecycleError("a note cannot be empty")
+    return append_event(
+        session,
+        request_id=request.id,
+        actor=actor,
+        kind=EventKind.NOTE,
+        reason=text.strip(),
+        at=at,
+    )
+
+
+def pause(
+    session: Session, request: Request, *, actor: str, reason: str, at: datetime | None = None
+) -> RequestEvent:
+    """Stop the clock while waiting for identity or clarification (UK GDPR Art. 12A)."""
+    _require_open(request, "pause")
+    if request.paused_since is not None:
+        raise LifecycleError(f"{request.reference}: the clock is already stopped")
+    if not reason or not reason.strip():
+        raise LifecycleError(f"{request.reference}: say what the customer was asked for")
+    at = at or utcnow()
+    request.paused_since = at
+    return append_event(
+        session,
+        request_id=request.id,
+        actor=actor,
+        kind=EventKind.PAUSED,
+        reason=reason.strip(),
+        at=at,
+    )
+
+
+def resume(
+    session: Session,
+    request: Request,
+    *,
+    actor: str,
+    store_timezone: str,
+    at: datetime | None = None,
+) -> RequestEvent:
+    """Restart the clock; the paused days push the deadline (for regimes that allow it)."""
+    if request.paused_since is None:
+        raise LifecycleError(f"{request.reference}: the clock is not stopped")
+    at = at or utcnow()
+    days = (local_date(at, store_timezone) - local_date(request.paused_since, store_timezone)).days
+    request.paused_days += days
+    request.paused_since = None
+    deadline = deadline_of(request, store_timezone)
+    if request.extended_due_on is not None and deadline.extended_due is not None:
+        request.extended_due_on = deadline.extended_due
+    request.due_on = request.extended_due_on or deadline.due
+    return append_event(
+        session,
+        request_id=request.id,
+        actor=actor,
+        kind=EventKind.RESUMED,
+        details={"paused_days": days, "due": request.due_on.isoformat()},
+        at=at,
+    )
