@@ -1,0 +1,184 @@
+"""`python -m lib COMMAND`: the command contract of DESIGN.md.
+
+Each command parses its arguments here and calls one library function; heavy imports happen
+inside the handlers so that `python -m lib deadline` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class UsageError(Exception):
+    """Bad input on the command line: one line for people, exit status 2."""
+
+
+def _database():  # noqa: ANN202 - returns lib.core.db.Database, imported lazily
+    from lib.core.db import get_database
+
+    db = get_database()
+    db.check()
+    return db
+
+
+def cmd_migrate(_args: argparse.Namespace) -> int:
+    """Apply every pending schema migration."""
+    from lib.core.migrate import upgrade
+
+    upgrade(_database())
+    print("database is up to date")
+    return 0
+
+
+def cmd_deadline(args: argparse.Namespace) -> int:
+    """Print the due date (or the extended due date) of a request received on a day."""
+    from lib.core.deadlines import DeadlineInputError, compute_deadline, parse_country, parse_regime
+
+    try:
+        received = date.fromisoformat(args.received)
+    except ValueError:
+        raise UsageError(f"--received {args.received!r} is not a date; use YYYY-MM-DD") from None
+    try:
+        deadline = compute_deadline(
+            parse_regime(args.regime),
+            received,
+            parse_country(args.country),
+            subdivision=args.subdivision,
+        )
+    except DeadlineInputError as exc:
+        raise UsageError(str(exc)) from None
+    if args.extended:
+        if deadline.extended_due is None:
+            raise UsageError(f"the {deadline.regime} regime allows no extension")
+        print(deadline.extended_due.isoformat())
+    else:
+        print(deadline.due.isoformat())
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """Verify the audit chain: exit 0 when intact, 1 naming the first bad event."""
+    from lib.core.audit import verify_chain
+
+    with _database().read() as session:
+        report = verify_chain(session)
+    print(report.summary(), file=sys.stdout if report.ok else sys.stderr)
+    return 0 if report.ok else 1
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    """List, read or change merchant settings (changes are audited as the system actor)."""
+    from lib.core import settings as merchant_settings
+
+    db = _database()
+    try:
+        if args.action == "list":
+            with db.read() as session:
+                values = merchant_settings.all_settings(session)
+            for spec in merchant_settings.SPECS:
+                print(f"{spec.key:30} {values[spec.key]!s:24} {spec.label}")
+        elif args.action == "get":
+            with db.read() as session:
+                print(merchant_settings.get_setting(session, args.key))
+        else:
+            with db.write() as session:
+                change = merchant_settings.set_setting(session, args.key, args.value, "system")
+            print(f"{args.key} = {change.after}" if change else f"{args.key} unchanged")
+    except merchant_settings.SettingError as exc:
+        raise UsageError(str(exc)) from None
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Migrate, then seed demo stores, customers, orders and requests."""
+    from lib.core.demo import seed_demo
+    from lib.core.migrate import upgrade
+
+    db = _database()
+    upgrade(db)
+    summary = seed_demo(db, requests=args.requests, seed=args.seed, progress=not args.quiet)
+    print(summary)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Migrate, seed demo data into an empty database, then run every local process."""
+    from sqlalchemy import func, select
+
+    from lib.core.config import get_config
+    from lib.core.demo import seed_demo
+    from lib.core.migrate import upgrade
+    from lib.core.models import Request
+    from lib.runner import local_services, run_services
+
+    db = _database()
+    upgrade(db)
+    with db.read() as session:
+        empty = session.scalar(select(func.count()).select_from(Request)) == 0
+    if empty:
+        print(seed_demo(db, requests=args.demo_requests, progress=True))
+    return run_services(local_services(get_config()))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command."""
+    parser = argparse.ArgumentParser(prog="python -m lib", description="Privacy Desk commands")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        command.set_defaults(handler=handler)
+        return command
+
+    add("migrate", cmd_migrate, "apply database migrations")
+
+    deadline = add("deadline", cmd_deadline, "print a request's legal due date")
+    deadline.add_argument("--regime", required=True)
+    deadline.add_argument("--received", required=True, help="YYYY-MM-DD")
+    deadline.add_argument("--country", help="ISO 3166 code, e.g. DE (holidays)")
+    deadline.add_argument("--subdivision", help="state/province code, e.g. CA")
+    deadline.add_argument("--extended", action="store_true", help="print the extended due date")
+
+    audit = add("audit", cmd_audit, "check the audit trail")
+    audit.add_argument("action", choices=["verify"])
+
+    settings = add("settings", cmd_settings, "list, get or set merchant settings")
+    settings.add_argument("action", choices=["list", "get", "set"])
+    settings.add_argument("key", nargs="?")
+    settings.add_argument("value", nargs="?")
+
+    run = add("run", cmd_run, "migrate, seed if empty, start every local process")
+    run.add_argument("--demo-requests", type=int, default=2000)
+
+    demo = add("demo", cmd_demo, "migrate and seed demo data")
+    demo.add_argument("--requests", type=int, default=2000)
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; errors people can fix are one line on stderr, never a traceback."""
+    from lib.core.db import DatabaseUnavailable
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "settings" and args.action in ("get", "set") and not args.key:
+        parser.error(f"settings {args.action} needs a KEY")
+    if args.command == "settings" and args.action == "set" and args.value is None:
+        parser.error("settings set needs KEY VALUE")
+    try:
+        return args.handler(args)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except DatabaseUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

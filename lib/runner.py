@@ -1,0 +1,75 @@
+"""`make run`: start every Privacy Desk process locally and stop them all together."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+from lib.core.config import PROJECT_ROOT, Config
+
+POLL_SECONDS = 0.5
+STOP_GRACE_SECONDS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    """One process of the local installation."""
+
+    name: str
+    argv: tuple[str, ...]
+    url: str | None = None
+
+
+def local_services(config: Config) -> list[Service]:
+    """The processes `make run` starts, in start order."""
+    return [
+        Service(
+            "dashboard",
+            (
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "dashboard.py",
+                f"--server.port={config.dashboard_port}",
+                "--client.showErrorDetails=full",
+            ),
+            f"http://localhost:{config.dashboard_port}",
+        ),
+    ]
+
+
+def run_services(services: list[Service]) -> int:
+    """Start `services`; when one exits or Ctrl-C is pressed, stop the rest. Returns the status."""
+    running: list[tuple[Service, subprocess.Popen[bytes]]] = []
+    try:
+        for service in services:
+            running.append((service, subprocess.Popen(service.argv, cwd=PROJECT_ROOT)))
+            where = f" at {service.url}" if service.url else ""
+            print(f"started {service.name}{where}", flush=True)
+        while True:
+            for service, process in running:
+                if process.poll() is not None:
+                    print(f"{service.name} exited with status {process.returncode}; stopping")
+                    return process.returncode or 1
+            time.sleep(POLL_SECONDS)
+    except KeyboardInterrupt:
+        print("stopping…", flush=True)
+        return 0
+    finally:
+        _stop(running)
+
+
+def _stop(running: list[tuple[Service, subprocess.Popen[bytes]]]) -> None:
+    for _service, process in running:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
+    for _service, process in running:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
