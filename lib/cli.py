@@ -106,6 +106,36 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Run a worker until SIGINT/SIGTERM (or one round with --once)."""
+    import logging
+    import signal
+    import threading
+
+    from lib.core.config import get_config
+    from lib.jobs.handlers import chores, job_handlers, periodic_jobs
+    from lib.jobs.worker import Worker, new_worker_id
+
+    config = get_config()
+    logging.basicConfig(level=config.log_level, format="%(asctime)s %(name)s %(message)s")
+    worker = Worker(
+        _database(),
+        job_handlers(config),
+        chores(config),
+        periodic_jobs(),
+        worker_id=args.id or new_worker_id(),
+        poll_seconds=args.poll,
+    )
+    if args.once:
+        worker.run_once()
+        return 0
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    worker.run_forever(stop)
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Migrate, seed demo data into an empty database, then run every local process."""
     from sqlalchemy import func, select
@@ -151,6 +181,11 @@ def build_parser() -> argparse.ArgumentParser:
     settings.add_argument("action", choices=["list", "get", "set"])
     settings.add_argument("key", nargs="?")
     settings.add_argument("value", nargs="?")
+
+    worker = add("worker", cmd_worker, "run a background worker")
+    worker.add_argument("--id", help="worker name (default host:pid:random)")
+    worker.add_argument("--poll", type=float, default=1.0, help="idle wait in seconds")
+    worker.add_argument("--once", action="store_true", help="one round, then exit")
 
     run = add("run", cmd_run, "migrate, seed if empty, start every local process")
     run.add_argument("--demo-requests", type=int, default=2000)

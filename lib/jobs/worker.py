@@ -1,0 +1,148 @@
+"""The worker process: runs chores (mail delivery, periodic jobs) and claimed jobs until stopped.
+
+Handlers must be idempotent: a worker killed after a handler's commit but before the job is
+marked done leaves the job to be run again by the next worker once the lease runs out.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import traceback
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from lib.core.db import Database
+from lib.core.enums import JobStatus
+from lib.core.models import Job, utcnow
+from lib.jobs.queue import ACTIVE, ClaimedJob, claim, complete, enqueue, fail, heartbeat
+
+log = logging.getLogger("privacy_desk.worker")
+POLL_SECONDS = 1.0
+PERIODIC_CHECK_SECONDS = 30.0
+
+
+class LeaseLost(RuntimeError):
+    """Another worker owns the job now (our lease ran out): stop without writing more."""
+
+
+class PermanentError(RuntimeError):
+    """A failure that retrying cannot fix (bad input, missing customer): fail at once."""
+
+
+@dataclass
+class JobContext:
+    """What a handler may use: the job, the database, and a way to report progress."""
+
+    db: Database
+    job: ClaimedJob
+    worker_id: str
+
+    def progress(self, done: int, total: int | None = None, note: str | None = None) -> None:
+        """Record progress and renew the lease; raises LeaseLost when the job was taken over."""
+        if not heartbeat(self.db, self.job.id, self.worker_id, done=done, total=total, note=note):
+            raise LeaseLost(f"job {self.job.id} is no longer held by {self.worker_id}")
+
+
+Handler = Callable[[JobContext], Mapping[str, Any] | None]
+Chore = Callable[[Database], int]
+
+
+def new_worker_id() -> str:
+    """A name unique to this process, readable in the dashboard (host:pid:random)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class Worker:
+    """Claims and runs jobs; between jobs, runs chores and keeps periodic jobs scheduled."""
+
+    db: Database
+    handlers: Mapping[str, Handler]
+    chores: tuple[Chore, ...] = ()
+    periodic: Mapping[str, float] = field(default_factory=dict)
+    worker_id: str = field(default_factory=new_worker_id)
+    poll_seconds: float = POLL_SECONDS
+    _next_periodic_check: float = 0.0
+
+    def run_once(self) -> bool:
+        """Do one round of chores and at most one job; True when anything was done."""
+        did = sum(chore(self.db) for chore in self.chores) > 0
+        self._schedule_periodic()
+        job = claim(self.db, self.worker_id, kinds=tuple(self.handlers))
+        if job is None:
+            return did
+        self._run(job)
+        return True
+
+    def run_forever(self, stop: threading.Event) -> None:
+        """Work until `stop` is set; idle rounds wait `poll_seconds`."""
+        log.info("worker %s started (%s)", self.worker_id, ", ".join(sorted(self.handlers)))
+        while not stop.is_set():
+            try:
+                busy = self.run_once()
+            except Exception:  # a broken round must not end the worker; the next one retries
+                log.exception("worker round failed")
+                busy = False
+            if not busy:
+                stop.wait(self.poll_seconds)
+        log.info("worker %s stopped", self.worker_id)
+
+    def _run(self, job: ClaimedJob) -> None:
+        context = JobContext(self.db, job, self.worker_id)
+        try:
+            result = self.handlers[job.kind](context)
+        except LeaseLost:
+            log.warning("job %s: lease lost, leaving it to its new owner", job.id)
+            return
+        except PermanentError as exc:
+            fail(self.db, job.id, self.worker_id, str(exc), retry=False)
+            log.warning("job %s (%s) failed: %s", job.id, job.kind, exc)
+            return
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            status = fail(self.db, job.id, self.worker_id, error)
+            log.warning(
+                "job %s (%s) attempt %s: %s -> %s\n%s",
+                job.id,
+                job.kind,
+                job.attempts,
+                error,
+                status,
+                traceback.format_exc(limit=5),
+            )
+            return
+        complete(self.db, job.id, self.worker_id, dict(result) if result else None)
+
+    def _schedule_periodic(self) -> None:
+        now = utcnow().timestamp()
+        if not self.periodic or now < self._next_periodic_check:
+            return
+        self._next_periodic_check = now + PERIODIC_CHECK_SECONDS
+        schedule_periodic(self.db, self.periodic)
+
+
+def schedule_periodic(db: Database, periodic: Mapping[str, float]) -> None:
+    """Keep one queued job of each periodic kind, due `interval` after the last one finished."""
+    with db.write() as session:
+        for kind, interval in periodic.items():
+            active = session.scalars(
+                select(Job.id).where(Job.kind == kind, Job.status.in_(ACTIVE))
+            ).first()
+            if active is not None:
+                continue
+            last = session.scalars(
+                select(Job.finished_at)
+                .where(Job.kind == kind, Job.status == JobStatus.DONE)
+                .order_by(Job.finished_at.desc())
+                .limit(1)
+            ).first()
+            run_after = last + timedelta(seconds=interval) if last else utcnow()
+            enqueue(session, kind, dedupe_key="periodic", run_after=run_after)
