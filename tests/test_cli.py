@@ -26,8 +26,9 @@ WORKED = [
 
 
 @pytest.mark.parametrize(("regime", "received", "country", "due", "extended"), WORKED)
-def test_deadline_reproduces_the_worked_examples(capsys, regime, received, country, due,
-                                                 extended) -> None:
+def test_deadline_reproduces_the_worked_examples(
+    capsys, regime, received, country, due, extended
+) -> None:
     argv = ["deadline", "--regime", regime, "--received", received]
     if country:
         argv += ["--country", country]
@@ -54,13 +55,28 @@ def test_deadline_bad_input_is_one_line_and_exit_2(capsys, argv, message) -> Non
 
 def _run(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DATABASE_URL": database_url}
-    return subprocess.run([sys.executable, "-m", "lib", *args], cwd=PROJECT_ROOT, env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "lib", *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_the_command_runs_as_a_module() -> None:
-    result = _run("deadline", "--regime", "gdpr", "--received", "2026-01-31", "--country", "DE",
-                  database_url="sqlite:///unused.db")
+    result = _run(
+        "deadline",
+        "--regime",
+        "gdpr",
+        "--received",
+        "2026-01-31",
+        "--country",
+        "DE",
+        database_url="sqlite:///unused.db",
+    )
     assert (result.returncode, result.stdout) == (0, "2026-03-02\n")
 
 
@@ -75,7 +91,8 @@ def test_settings_commands_round_trip(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     assert _run("migrate", database_url=url).returncode == 0
     assert _run("settings", "set", "guest_support", "off", database_url=url).stdout == (
-        "guest_support = false\n")
+        "guest_support = false\n"
+    )
     assert _run("settings", "get", "guest_support", database_url=url).stdout == "False\n"
     listing = _run("settings", "list", database_url=url).stdout
     assert "guest_support" in listing and "Support guest visitors" in listing

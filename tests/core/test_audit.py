@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from itertools import pairwise
 
 from sqlalchemy import delete, func, select, text, update
 
@@ -14,8 +15,13 @@ from lib.core.models import AuditHead, RequestEvent
 def _append(db: Database, count: int) -> None:
     for i in range(count):
         with db.write() as session:
-            append_event(session, actor="tester", kind="note", reason=f"note {i}",
-                         details={"i": i, "text": "ünïcødé ✓"})
+            append_event(
+                session,
+                actor="tester",
+                kind="note",
+                reason=f"note {i}",
+                details={"i": i, "text": "ünïcødé ✓"},
+            )
 
 
 def test_events_link_into_one_chain(db: Database) -> None:
@@ -26,7 +32,7 @@ def test_events_link_into_one_chain(db: Database) -> None:
         head = session.get(AuditHead, 1)
     assert [e.seq for e in events] == [1, 2, 3, 4, 5]
     assert events[0].prev_hash == GENESIS_HASH
-    assert all(b.prev_hash == a.hash for a, b in zip(events, events[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in pairwise(events))
     assert (head.seq, head.hash) == (5, events[-1].hash)
     assert report.ok and report.checked == 5
 

@@ -13,8 +13,13 @@ def test_defaults_without_environment() -> None:
 
 
 def test_environment_values_are_typed() -> None:
-    config = load_config({"INTAKE_PORT": "9100", "SHOPIFY_SHOP": "x.myshopify.com",
-                          "DATABASE_URL": "postgresql://u@h/d"})
+    config = load_config(
+        {
+            "INTAKE_PORT": "9100",
+            "SHOPIFY_SHOP": "x.myshopify.com",
+            "DATABASE_URL": "postgresql://u@h/d",
+        }
+    )
     assert config.intake_port == 9100
     assert not config.demo_mode and not config.uses_sqlite
 

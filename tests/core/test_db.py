@@ -14,15 +14,29 @@ from lib.core.models import Job, Request, Setting
 from tests.conftest import make_store
 
 EXPECTED_TABLES = {
-    "stores", "customers", "requests", "request_events", "audit_head", "settings",
-    "setting_changes", "outbox", "jobs", "exports", "deliveries", "webhook_receipts",
-    "used_tokens", "staff_roles", "rate_limits", "demo_customers", "demo_orders",
+    "stores",
+    "customers",
+    "requests",
+    "request_events",
+    "audit_head",
+    "settings",
+    "setting_changes",
+    "outbox",
+    "jobs",
+    "exports",
+    "deliveries",
+    "webhook_receipts",
+    "used_tokens",
+    "staff_roles",
+    "rate_limits",
+    "demo_customers",
+    "demo_orders",
     "demo_line_items",
 }
 
 
 def test_migrations_create_every_table_and_are_idempotent(db: Database) -> None:
-    assert EXPECTED_TABLES <= set(inspect(db.engine).get_table_names())
+    assert set(inspect(db.engine).get_table_names()) >= EXPECTED_TABLES
     assert is_current(db)
     upgrade(db)  # a second run changes nothing and does not fail
     assert is_current(db)
@@ -64,7 +78,7 @@ def test_sqlite_is_tuned(sqlite_db: Database) -> None:
 
 
 def test_foreign_keys_are_enforced(db: Database) -> None:
-    with pytest.raises(Exception, match="(?i)foreign key"), db.write() as session:
+    with pytest.raises(Exception, match=r"(?i)foreign key"), db.write() as session:
         session.add(Job(kind="export", request_id=999_999, payload={}))
 
 
@@ -74,10 +88,18 @@ def test_instants_come_back_as_the_same_utc_moment(db: Database) -> None:
     at = datetime(2026, 3, 1, 0, 30, 15, 123456, tzinfo=berlin)
     with db.write() as session:
         session.add(
-            Request(store_id=store.id, type="access", channel="guest", status="received",
-                    regime="gdpr", email="a@example.com", received_at=at,
-                    due_on=date(2026, 4, 1), legal_due_on=date(2026, 4, 1),
-                    target_on=date(2026, 3, 20))
+            Request(
+                store_id=store.id,
+                type="access",
+                channel="guest",
+                status="received",
+                regime="gdpr",
+                email="a@example.com",
+                received_at=at,
+                due_on=date(2026, 4, 1),
+                legal_due_on=date(2026, 4, 1),
+                target_on=date(2026, 3, 20),
+            )
         )
     with db.read() as session:
         stored = session.scalars(select(Request.received_at)).one()

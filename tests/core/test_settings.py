@@ -36,7 +36,10 @@ def test_change_is_stored_and_audited(db: Database) -> None:
         assert verify_chain(session).ok
     assert [(h.key, h.actor) for h in history] == [("guest_support", "admin@shop.test")]
     assert event.kind == "setting" and event.details == {
-        "key": "guest_support", "before": True, "after": False}
+        "key": "guest_support",
+        "before": True,
+        "after": False,
+    }
 
 
 def test_unchanged_value_records_nothing(db: Database) -> None:

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from lib.core import config, db as database
+from lib.core import config
+from lib.core import db as database
 from lib.core.db import Database
 
 

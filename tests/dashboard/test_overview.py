@@ -22,9 +22,14 @@ def test_counts_by_status(app_db) -> None:
     store = make_store(app_db)
     with app_db.write() as session:
         for i, channel in enumerate([Channel.GUEST, Channel.GUEST, Channel.LOGGED_IN]):
-            open_request(session, NewRequest(store=store, type=RequestType.ACCESS,
-                                             channel=channel, email=f"c{i}@example.com"),
-                         actor="customer", at=datetime(2026, 11, 2, tzinfo=UTC))
+            open_request(
+                session,
+                NewRequest(
+                    store=store, type=RequestType.ACCESS, channel=channel, email=f"c{i}@example.com"
+                ),
+                actor="customer",
+                at=datetime(2026, 11, 2, tzinfo=UTC),
+            )
     at = AppTest.from_file(str(PROJECT_ROOT / "pages/overview.py"), default_timeout=30).run()
     assert not at.exception
     assert at.metric[0].value == "3"
