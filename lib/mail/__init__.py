@@ -1,0 +1,1 @@
+"""Mail: the outbox written with each state change, its templates, and SMTP delivery."""

@@ -1,0 +1,198 @@
+"""Which mail goes out on which event, according to the merchant's settings — decided only here.
+
+- Request opened already verified (logged in, webhook, staff): the merchant's `merchant_request`
+  (notify_merchant_new_request); the customer's `received` confirmation
+  (notify_customer_received) for storefront requests only.
+- Guest request opened: the `verify` mail, always (it is how the request is confirmed); nothing
+  to the merchant until it is verified, so a stranger cannot make the store mail its merchant.
+- Guest request verified: the customer's `received` confirmation (notify_customer_verified) and
+  the merchant's `merchant_request` (notify_merchant_verified).
+- Export ready, data ready, deadline approaching: `notify_merchant` / `notify_customer` with the
+  events of MERCHANT_EVENTS / CUSTOMER_EVENTS.
+
+Every mail is queued in the caller's transaction with a dedupe key, so calling a hook twice for
+the same request sends each mail once. Links are built from `PUBLIC_BASE_URL` and the app proxy
+prefix: point `PUBLIC_BASE_URL` at the shop's domain to send customers through the storefront.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from lib.core.config import Config, get_config
+from lib.core.enums import Channel, RequestType
+from lib.core.models import OutboxMail, Request, Store
+from lib.core.settings import get_setting
+from lib.mail.outbox import queue_mail
+from lib.security import issue_token, read_token
+
+VERIFY_PURPOSE = "verify"
+
+TYPE_LABELS = {
+    RequestType.ACCESS: "get a copy of your data",
+    RequestType.ERASURE: "erase your data",
+    RequestType.CORRECTION: "correct your data",
+    RequestType.OPT_OUT: "opt out of the sale or sharing of your data",
+    RequestType.SHOP_ERASURE: "erase all data of the shop",
+}
+CHANNEL_LABELS = {
+    Channel.LOGGED_IN: "storefront, customer logged in",
+    Channel.GUEST: "storefront, verified by email",
+    Channel.WEBHOOK: "Shopify compliance webhook",
+    Channel.STAFF: "recorded by staff",
+}
+
+# event → (setting that switches it on, template)
+MERCHANT_EVENTS: dict[str, tuple[str, str]] = {
+    "new_request": ("notify_merchant_new_request", "merchant_request"),
+    "verified": ("notify_merchant_verified", "merchant_request"),
+    "export_ready": ("notify_merchant_export_ready", "export_ready"),
+    "deadline": ("notify_merchant_deadline", "merchant_deadline"),
+}
+CUSTOMER_EVENTS: dict[str, tuple[str, str]] = {
+    "received": ("notify_customer_received", "received"),
+    "verified": ("notify_customer_verified", "received"),
+    "data_ready": ("notify_customer_data_ready", "data_ready"),
+}
+STOREFRONT_CHANNELS = frozenset({Channel.LOGGED_IN, Channel.GUEST})
+
+
+def store_view(store: Store) -> dict[str, Any]:
+    """What the mail layout shows of a store: its name and its contact address."""
+    return {"name": store.name, "contact_email": store.contact_email}
+
+
+def request_view(request: Request) -> dict[str, Any]:
+    """The fields of a request that mails may show."""
+    return {
+        "reference": request.reference,
+        "type": request.type,
+        "type_label": TYPE_LABELS.get(RequestType(request.type), request.type),
+        "channel_label": CHANNEL_LABELS.get(Channel(request.channel), request.channel),
+        "status": request.status,
+        "email": request.email,
+        "name": request.name,
+        "received_at": request.received_at.strftime("%Y-%m-%d %H:%M UTC"),
+        "due_on": request.due_on.isoformat(),
+        "contract_due_on": request.contract_due_on.isoformat() if request.contract_due_on else None,
+    }
+
+
+def public_url(config: Config, path: str, query: dict[str, str] | None = None) -> str:
+    """An absolute link under the app proxy prefix, e.g. public_url(c, "/verify", {...})."""
+    base = config.public_base_url.rstrip("/") + "/" + config.app_proxy_prefix.strip("/")
+    suffix = f"?{urllib.parse.urlencode(query)}" if query else ""
+    return f"{base}{path}{suffix}"
+
+
+def verify_url(config: Config, token: str) -> str:
+    """The *Verify Request* link for a token."""
+    return public_url(config, "/verify", {"token": token})
+
+
+def send_verification(
+    session: Session, request: Request, store: Store, *, config: Config | None = None
+) -> str:
+    """Issue a single-use verification token for `request`, queue the mail; return the token.
+
+    Used for the first mail and for the dashboard's *Resend verification* (each call sends a
+    new link; earlier unused links keep working until they expire).
+    """
+    config = config or get_config()
+    hours = int(get_setting(session, "verification_link_hours"))
+    token = issue_token(config.token_secret, VERIFY_PURPOSE, str(request.id), hours * 3600)
+    token_id = read_token(token, config.token_secret, VERIFY_PURPOSE).token_id
+    queue_mail(
+        session,
+        template="verify",
+        to=request.email,
+        context={
+            "store": store_view(store),
+            "request": request_view(request),
+            "verify_url": verify_url(config, token),
+            "link_hours": hours,
+        },
+        dedupe_key=f"verify:{request.id}:{token_id}",
+        request_id=request.id,
+    )
+    return token
+
+
+def notify_customer(
+    session: Session,
+    request: Request,
+    store: Store,
+    *,
+    event: str,
+    context: dict[str, Any] | None = None,
+    dedupe_key: str | None = None,
+) -> OutboxMail | None:
+    """Queue the customer's mail for `event` if its setting is on and the request has an email."""
+    setting, template = CUSTOMER_EVENTS[event]
+    if not request.email or not get_setting(session, setting):
+        return None
+    return queue_mail(
+        session,
+        template=template,
+        to=request.email,
+        context={
+            "store": store_view(store),
+            "request": request_view(request),
+            "verified": event == "verified",
+            **(context or {}),
+        },
+        dedupe_key=dedupe_key or f"customer:{event}:{request.id}",
+        request_id=request.id,
+    )
+
+
+def notify_merchant(
+    session: Session,
+    request: Request,
+    store: Store,
+    *,
+    event: str,
+    context: dict[str, Any] | None = None,
+    dedupe_key: str | None = None,
+) -> OutboxMail | None:
+    """Queue the merchant's mail for `event` to the `merchant_email` setting, if switched on."""
+    setting, template = MERCHANT_EVENTS[event]
+    if not get_setting(session, setting):
+        return None
+    return queue_mail(
+        session,
+        template=template,
+        to=str(get_setting(session, "merchant_email")),
+        context={
+            "store": store_view(store),
+            "request": request_view(request),
+            "event": event,
+            **(context or {}),
+        },
+        dedupe_key=dedupe_key or f"merchant:{event}:{request.id}",
+        request_id=request.id,
+    )
+
+
+def on_request_received(session: Session, request: Request, store: Store) -> list[OutboxMail]:
+    """Mails for a request that arrived already verified (logged in, webhook, staff).
+
+    The customer's confirmation goes only to storefront requests: a webhook's customer asked the
+    shop, not this page, and staff-recorded requests are confirmed by staff.
+    """
+    mails = [notify_merchant(session, request, store, event="new_request")]
+    if Channel(request.channel) in STOREFRONT_CHANNELS:
+        mails.append(notify_customer(session, request, store, event="received"))
+    return [mail for mail in mails if mail is not None]
+
+
+def on_verified(session: Session, request: Request, store: Store) -> list[OutboxMail]:
+    """Mails for a guest request the customer has just verified with the emailed link."""
+    mails = [
+        notify_customer(session, request, store, event="verified"),
+        notify_merchant(session, request, store, event="verified"),
+    ]
+    return [mail for mail in mails if mail is not None]

@@ -1,0 +1,95 @@
+"""The outbox: mails rendered and stored in the caller's transaction, sent later by the worker.
+
+A mail is queued in the same transaction as the change that causes it, so a committed change
+always has its mail and a rolled-back one never does. Each row carries a dedupe key: queueing the
+same key twice is a no-op (`queue_mail` returns None), which makes retried handlers and replayed
+webhooks harmless.
+
+Templates live in `lib/mail/templates/` as three files per mail: `<name>.subject.j2`,
+`<name>.txt.j2` and `<name>.html.j2`. HTML is autoescaped; the text and HTML parts extend
+`_layout.txt.j2` / `_layout.html.j2`, which carry the store's name and its contact address from
+`context["store"]` (anything with `name` and `contact_email`; filled from the request's store
+when `request_id` is given and `store` is not). Undefined variables are errors, not blanks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from lib.core.models import OutboxMail, Request, Store
+
+TEMPLATE_DIR = Path(__file__).with_name("templates")
+SUBJECT_LIMIT = 300
+
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATE_DIR),
+    autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+
+
+def render(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
+    """Render a mail's subject (one line), text part and HTML part."""
+    subject = _env.get_template(f"{template}.subject.j2").render(context)
+    subject = " ".join(subject.split())[:SUBJECT_LIMIT]
+    text = _env.get_template(f"{template}.txt.j2").render(context)
+    html = _env.get_template(f"{template}.html.j2").render(context)
+    return subject, text, html
+
+
+def queue_mail(
+    session: Session,
+    *,
+    template: str,
+    to: str,
+    context: dict[str, Any],
+    dedupe_key: str,
+    request_id: int | None = None,
+) -> OutboxMail | None:
+    """Render and store a mail in the caller's transaction; None if `dedupe_key` was queued.
+
+    Raises:
+        jinja2.TemplateError: the template is missing or uses a variable the context lacks.
+    """
+    context = dict(context)
+    if "store" not in context and request_id is not None:
+        context["store"] = _store_of(session, request_id)
+    subject, text, html = render(template, context)
+    values = {
+        "dedupe_key": dedupe_key,
+        "request_id": request_id,
+        "template": template,
+        "to_addr": to,
+        "subject": subject,
+        "text_body": text,
+        "html_body": html,
+        "status": "pending",
+    }
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    # ON CONFLICT DO NOTHING: a concurrent twin waits for ours and then inserts nothing, with no
+    # error that would abort the caller's transaction.
+    statement = (
+        dialect.insert(OutboxMail)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[OutboxMail.dedupe_key])
+        .returning(OutboxMail.id)
+    )
+    mail_id = session.execute(statement).scalar_one_or_none()
+    if mail_id is None:
+        return None
+    return session.get(OutboxMail, mail_id)
+
+
+def _store_of(session: Session, request_id: int) -> Store:
+    return session.scalars(
+        select(Store).join(Request, Request.store_id == Store.id).where(Request.id == request_id)
+    ).one()
