@@ -1,10 +1,18 @@
-"""Privacy Desk dashboard: the frame (page config, navigation); each page lives in pages/."""
+"""Privacy Desk dashboard: the frame. Page config, sign-in, the pages this role may open, the
+shared sidebar; each page lives in pages/ and renders only."""
 
 import streamlit as st
 
-st.set_page_config(page_title="Privacy Desk", page_icon=":material/shield_person:", layout="wide")
+from lib.dashboard.session import current_actor
+from lib.dashboard.ui import navigation_for, sidebar
 
-navigation = st.navigation(
-    [st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True)]
+st.set_page_config(
+    page_title="Privacy Desk",
+    page_icon=":material/shield_person:",
+    layout="wide",
+    initial_sidebar_state="expanded",
 )
-navigation.run()
+actor = current_actor()
+page = st.navigation(navigation_for(actor), position="sidebar", expanded=True)
+sidebar(actor)
+page.run()

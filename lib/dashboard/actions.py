@@ -1,0 +1,208 @@
+"""Everything staff can change from the dashboard, each checked against the actor's role first.
+
+Pure Python (no Streamlit): pages call these from button callbacks; a refused role gets
+PermissionDenied before anything is read or written. Lifecycle and settings rules raise their own
+ValueError subclasses (LifecycleError, SettingError) with a message for people.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lib.core import lifecycle
+from lib.core.audit import append_event
+from lib.core.db import Database
+from lib.core.enums import EventKind, RejectionCode, Status
+from lib.core.models import Request, StaffRole, Store, utcnow
+from lib.core.settings import set_setting
+from lib.dashboard.roles import Actor, Right, parse_role, require
+
+VERIFIABLE = frozenset({Status.RECEIVED, Status.PENDING_VERIFICATION})
+CLOSABLE = frozenset(
+    {Status.VERIFIED, Status.IN_PROGRESS, Status.READY_FOR_REVIEW, Status.DELIVERED}
+)
+
+
+class ActionError(ValueError):
+    """An action that cannot be done as asked (unknown request, feature not installed)."""
+
+
+def available(module: str) -> bool:
+    """True when another part of Privacy Desk that an action relies on is installed."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def _feature(module: str, what: str) -> Any:
+    if not available(module):
+        raise ActionError(f"{what} is not available in this installation yet ({module})")
+    return importlib.import_module(module)
+
+
+def _request(session: Session, request_id: int) -> Request:
+    request = session.get(Request, request_id)
+    if request is None:
+        raise ActionError(f"request {request_id} does not exist")
+    return request
+
+
+def verify_manually(db: Database, actor: Actor, request_id: int, reason: str) -> None:
+    """Mark a request verified by staff (e.g. identity checked by phone); needs a reason."""
+    require(actor, Right.VERIFY)
+    if not reason.strip():
+        raise ActionError("say how the identity was verified")
+    with db.write() as session:
+        request = _request(session, request_id)
+        if request.status not in VERIFIABLE:
+            raise ActionError(f"{request.reference} is {request.status}: nothing to verify")
+        lifecycle.transition(
+            session,
+            request,
+            Status.VERIFIED,
+            actor=actor.email,
+            reason=reason.strip(),
+            details={"manual": True},
+        )
+
+
+def resend_verification(db: Database, actor: Actor, request_id: int) -> None:
+    """Send a new *Verify Request* link to a guest who has not confirmed yet."""
+    require(actor, Right.RESEND_VERIFICATION)
+    notifications = _feature("lib.mail.notifications", "Sending mail")
+    with db.write() as session:
+        request = _request(session, request_id)
+        if request.status != Status.PENDING_VERIFICATION:
+            raise ActionError(
+                f"{request.reference} is {request.status}, not waiting for verification"
+            )
+        store = session.get(Store, request.store_id)
+        notifications.send_verification(session, request, store)
+        append_event(
+            session,
+            actor=actor.email,
+            kind=EventKind.MAIL,
+            request_id=request.id,
+            reason="verification link sent again",
+            details={"template": "verify"},
+        )
+
+
+def start_export(db: Database, actor: Actor, request_id: int) -> None:
+    """Queue the export job that collects the customer's data from the store."""
+    require(actor, Right.EXPORT)
+    exports = _feature("lib.jobs.exports", "Exporting")
+    with db.write() as session:
+        exports.request_export(session, _request(session, request_id), actor.email)
+
+
+def extend(db: Database, actor: Actor, request_id: int, reason: str) -> None:
+    """Extend the deadline once, with a reason, before it passes (lifecycle rules)."""
+    require(actor, Right.EXTEND)
+    with db.write() as session:
+        request = _request(session, request_id)
+        store = session.get(Store, request.store_id)
+        timezone = store.timezone if store else "UTC"
+        lifecycle.extend(
+            session, request, actor=actor.email, reason=reason, store_timezone=timezone
+        )
+
+
+def reject(db: Database, actor: Actor, request_id: int, code: str, text: str = "") -> None:
+    """Refuse a request with a structured reason code."""
+    require(actor, Right.REJECT)
+    with db.write() as session:
+        request = _request(session, request_id)
+        lifecycle.reject(
+            session, request, actor=actor.email, code=RejectionCode(code), text=text or None
+        )
+
+
+def add_note(db: Database, actor: Actor, request_id: int, text: str) -> None:
+    """Attach a note to the request's timeline."""
+    require(actor, Right.NOTE)
+    with db.write() as session:
+        lifecycle.add_note(session, _request(session, request_id), actor=actor.email, text=text)
+
+
+def close(db: Database, actor: Actor, request_id: int, reason: str = "") -> None:
+    """Close a request as completed (answered outside the export flow, or delivered)."""
+    require(actor, Right.CLOSE)
+    with db.write() as session:
+        request = _request(session, request_id)
+        if request.status not in CLOSABLE:
+            raise ActionError(f"{request.reference} is {request.status}; it cannot be closed")
+        lifecycle.transition(
+            session, request, Status.COMPLETED, actor=actor.email, reason=reason.strip() or None
+        )
+
+
+def change_settings(db: Database, actor: Actor, values: Mapping[str, Any]) -> list[str]:
+    """Save several merchant settings in one transaction (each change audited).
+
+    Returns:
+        The keys that actually changed.
+    """
+    require(actor, Right.SETTINGS)
+    changed: list[str] = []
+    with db.write() as session:
+        for key, value in values.items():
+            if set_setting(session, key, value, actor.email) is not None:
+                changed.append(key)
+    return changed
+
+
+def set_role(db: Database, actor: Actor, email: str, role: str) -> None:
+    """Give `email` a staff role (or change it); audited as a role event."""
+    require(actor, Right.ROLES)
+    email = email.strip().lower()
+    if "@" not in email:
+        raise ActionError(f"{email!r} is not an email address")
+    new = parse_role(role)
+    with db.write() as session:
+        row = session.get(StaffRole, email)
+        before = row.role if row else None
+        if before == new:
+            return
+        if row is None:
+            session.add(StaffRole(email=email, role=new, updated_by=actor.email))
+        else:
+            row.role, row.updated_by, row.updated_at = new, actor.email, utcnow()
+        append_event(
+            session,
+            actor=actor.email,
+            kind=EventKind.ROLE,
+            details={"email": email, "before": before, "after": new.value},
+        )
+
+
+def remove_role(db: Database, actor: Actor, email: str) -> None:
+    """Take a staff member's role away; they can no longer sign in. Audited."""
+    require(actor, Right.ROLES)
+    email = email.strip().lower()
+    if email == actor.email.lower():
+        raise ActionError("you cannot remove your own role")
+    with db.write() as session:
+        row = session.get(StaffRole, email)
+        if row is None:
+            raise ActionError(f"{email} has no role")
+        before = row.role
+        session.delete(row)
+        append_event(
+            session,
+            actor=actor.email,
+            kind=EventKind.ROLE,
+            details={"email": email, "before": before, "after": None},
+        )
+
+
+def admin_count(session: Session) -> int:
+    """How many admins the role table holds (the sign-in bootstrap needs to know)."""
+    return len(list(session.scalars(select(StaffRole.email).where(StaffRole.role == "admin"))))

@@ -1,0 +1,36 @@
+"""Display labels for widget options.
+
+Module-level functions (not lambdas) because the session state must pickle, and AppTest keeps
+each widget's `format_func` there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from lib.core.deadlines import REGIME_LABELS, Regime
+
+
+def words(value: str | None) -> str:
+    """`pending_verification` → `pending verification`; None → `All`."""
+    return "All" if value is None else value.replace("_", " ")
+
+
+def regime(value: str | None) -> str:
+    """A regime's legal name; None → `All regimes`."""
+    if value is None:
+        return "All regimes"
+    try:
+        return REGIME_LABELS[Regime(value)]
+    except ValueError:
+        return value
+
+
+def request_type(value: str | None) -> str:
+    """A request type in words; None → `All types`."""
+    return "All types" if value is None else value.replace("_", " ")
+
+
+def store(names: Mapping[int, str], value: int | None) -> str:
+    """A store's name (bind `names` with functools.partial); None → `All stores`."""
+    return "All stores" if value is None else names.get(value, str(value))

@@ -1,0 +1,61 @@
+"""Two SQL expressions SQLite and PostgreSQL spell differently: an instant's day, and days between.
+
+SQLite keeps instants as ISO text, so the day is its first ten characters (no date parsing per
+row, which matters at a million rows); PostgreSQL casts. Both compare correctly with `Date`
+columns and bound `date` values.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Date, Integer
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+
+
+class day_of(FunctionElement[Any]):
+    """The UTC calendar day of an instant column (text on SQLite, date on PostgreSQL)."""
+
+    type = Date()
+    inherit_cache = True
+    name = "day_of"
+
+
+class days_between(FunctionElement[int]):
+    """Whole calendar days from the second instant's day to the first's."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "days_between"
+
+
+@compiles(day_of, "sqlite")
+def _day_sqlite(element: day_of, compiler: Any, **kw: Any) -> str:
+    (column,) = list(element.clauses)
+    return f"substr({compiler.process(column, **kw)}, 1, 10)"
+
+
+@compiles(day_of)
+def _day_default(element: day_of, compiler: Any, **kw: Any) -> str:
+    (column,) = list(element.clauses)
+    return f"CAST({compiler.process(column, **kw)} AS DATE)"
+
+
+@compiles(days_between, "sqlite")
+def _between_sqlite(element: days_between, compiler: Any, **kw: Any) -> str:
+    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
+    return (
+        f"CAST(julianday(substr({later}, 1, 10)) - julianday(substr({earlier}, 1, 10)) AS INTEGER)"
+    )
+
+
+@compiles(days_between)
+def _between_default(element: days_between, compiler: Any, **kw: Any) -> str:
+    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(CAST({later} AS DATE) - CAST({earlier} AS DATE))"
+
+
+def as_day(column: ColumnElement[Any]) -> day_of:
+    """`day_of(column)`, typed for callers."""
+    return day_of(column)

@@ -1,0 +1,130 @@
+"""Requests: every request, filtered, sorted and paginated in the database (one page at a time)."""
+
+from dataclasses import replace
+
+import streamlit as st
+
+from lib.core.deadlines import REGIMES
+from lib.core.enums import OPEN_STATUSES, Channel, RequestType, Status
+from lib.dashboard import cached, labels, ui
+from lib.dashboard.roles import Right
+from lib.dashboard.session import current_actor
+from lib.dashboard.worklist import DUE_WINDOWS, PAGE_SIZES, SORTS, RequestQuery
+
+actor = current_actor()
+ui.guard(actor, Right.VIEW_REQUESTS)
+st.session_state.setdefault("pd_rq_page", 0)
+st.title("Requests")
+
+
+def _first_page() -> None:
+    st.session_state["pd_rq_page"] = 0
+
+
+with st.container(horizontal=True, vertical_alignment="bottom"):
+    search = st.text_input(
+        "Search", placeholder="DSR-2026-…, email or name", key="pd_rq_search", on_change=_first_page
+    )
+    statuses = st.multiselect(
+        "Status",
+        [s.value for s in Status],
+        default=sorted(s.value for s in OPEN_STATUSES),
+        format_func=labels.words,
+        key="pd_rq_status",
+        on_change=_first_page,
+    )
+    due = st.selectbox(
+        "Deadline",
+        list(DUE_WINDOWS),
+        format_func=DUE_WINDOWS.get,
+        key="pd_rq_due",
+        on_change=_first_page,
+    )
+with st.expander("More filters and sorting"), st.container(horizontal=True):
+    types = st.multiselect(
+        "Type",
+        [t.value for t in RequestType],
+        format_func=labels.words,
+        key="pd_rq_type",
+        on_change=_first_page,
+    )
+    regimes = st.multiselect(
+        "Regime",
+        [r.value for r in REGIMES],
+        format_func=labels.regime,
+        key="pd_rq_regime",
+        on_change=_first_page,
+    )
+    channels = st.multiselect(
+        "Channel",
+        [c.value for c in Channel],
+        format_func=labels.words,
+        key="pd_rq_channel",
+        on_change=_first_page,
+    )
+    sort = st.selectbox("Sort", list(SORTS), format_func=SORTS.get, key="pd_rq_sort")
+    size = st.selectbox("Rows per page", PAGE_SIZES, key="pd_rq_size", on_change=_first_page)
+
+query = RequestQuery(
+    statuses=tuple(statuses),
+    types=tuple(types),
+    regimes=tuple(regimes),
+    channels=tuple(channels),
+    due=due,
+    search=search,
+    store_id=ui.store_id(),
+    sort=sort,
+    page=st.session_state["pd_rq_page"],
+    page_size=size,
+    today=cached.today(),
+)
+masked = not actor.can(Right.SEE_IDENTITIES)
+total = cached.request_count(cached.url(), replace(query, page=0, sort="days_left"))
+if total == 0:
+    ui.empty("No request matches these filters.", "clear the search or pick more statuses.")
+    st.stop()
+
+pages = (total + size - 1) // size
+rows = cached.request_page(cached.url(), query, masked)
+if masked:
+    st.caption(":material/visibility_off: Identities are masked for your role.")
+table = st.dataframe(
+    ui.localize(rows, "received_at").drop(columns=["id"]),
+    hide_index=True,
+    width="stretch",
+    on_select="rerun",
+    selection_mode="single-row",
+    key="pd_rq_table",
+    column_config={
+        "reference": "Reference",
+        "received_at": "Received",
+        "due_on": st.column_config.DateColumn("Due"),
+        "days_left": st.column_config.NumberColumn(
+            "Days left", format="%d days", help="Negative = overdue; empty once closed."
+        ),
+    },
+)
+
+with st.container(horizontal=True, vertical_alignment="center"):
+    st.button(
+        "Previous",
+        key="pd_rq_prev",
+        disabled=query.page == 0,
+        on_click=lambda: st.session_state.update(pd_rq_page=query.page - 1),
+    )
+    st.markdown(f"Page **{query.page + 1}** of **{pages:,}** · {total:,} requests")
+    st.button(
+        "Next",
+        key="pd_rq_next",
+        disabled=query.page + 1 >= pages,
+        on_click=lambda: st.session_state.update(pd_rq_page=query.page + 1),
+    )
+    picked = st.selectbox("Open request", rows["reference"].tolist(), key="pd_rq_pick")
+    open_clicked = st.button("Open", key="pd_rq_open", type="primary")
+
+selected = table.selection.rows if table else []
+if selected:
+    picked, open_clicked = rows["reference"].iloc[selected[0]], True
+if open_clicked and picked:
+    st.session_state["pd_ref"] = picked
+    st.switch_page("pages/request_detail.py", query_params={"ref": picked})
