@@ -19,7 +19,7 @@ today = cached.today()
 with st.container(horizontal=True, vertical_alignment="bottom"):
     period = st.date_input(
         "Received between",
-        (today - timedelta(days=182), today),
+        (today - timedelta(days=90), today),
         max_value=today,
         key="pd_ov_period",
     )
@@ -35,7 +35,7 @@ with st.container(horizontal=True, vertical_alignment="bottom"):
         format_func=labels.request_type,
         key="pd_ov_type",
     )
-start, end = (period[0], period[-1]) if period else (today - timedelta(days=182), today)
+start, end = (period[0], period[-1]) if period else (today - timedelta(days=90), today)
 
 soon = int(cached.settings(cached.url())["due_soon_days"])
 data = cached.overview(

@@ -9,7 +9,7 @@ from lib.core.enums import OPEN_STATUSES, Channel, RequestType, Status
 from lib.dashboard import cached, labels, ui
 from lib.dashboard.roles import Right
 from lib.dashboard.session import current_actor
-from lib.dashboard.worklist import DUE_WINDOWS, PAGE_SIZES, SORTS, RequestQuery
+from lib.dashboard.worklist import COUNT_CAP, DUE_WINDOWS, PAGE_SIZES, SORTS, RequestQuery
 
 actor = current_actor()
 ui.guard(actor, Right.VIEW_REQUESTS)
@@ -84,7 +84,9 @@ if total == 0:
     ui.empty("No request matches these filters.", "clear the search or pick more statuses.")
     st.stop()
 
-pages = (total + size - 1) // size
+capped = total >= COUNT_CAP
+shown = f"{COUNT_CAP:,}+" if capped else f"{total:,}"
+pages = max((total + size - 1) // size, query.page + 1)
 rows = cached.request_page(cached.url(), query, masked)
 if masked:
     st.caption(":material/visibility_off: Identities are masked for your role.")
@@ -112,11 +114,13 @@ with st.container(horizontal=True, vertical_alignment="center"):
         disabled=query.page == 0,
         on_click=lambda: st.session_state.update(pd_rq_page=query.page - 1),
     )
-    st.markdown(f"Page **{query.page + 1}** of **{pages:,}** · {total:,} requests")
+    st.markdown(
+        f"Page **{query.page + 1}** of **{pages:,}{'+' if capped else ''}** · {shown} requests"
+    )
     st.button(
         "Next",
         key="pd_rq_next",
-        disabled=query.page + 1 >= pages,
+        disabled=len(rows) < size if capped else query.page + 1 >= pages,
         on_click=lambda: st.session_state.update(pd_rq_page=query.page + 1),
     )
     picked = st.selectbox("Open request", rows["reference"].tolist(), key="pd_rq_pick")

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lib.core import lifecycle
-from lib.core.audit import append_event
+from lib.core.audit import ChainReport, append_event, verify_chain
 from lib.core.db import Database
 from lib.core.enums import EventKind, RejectionCode, Status
 from lib.core.models import Request, StaffRole, Store, utcnow
 from lib.core.settings import set_setting
+from lib.dashboard import reports
+from lib.dashboard.queries import Scope
 from lib.dashboard.roles import Actor, Right, parse_role, require
 
 VERIFIABLE = frozenset({Status.RECEIVED, Status.PENDING_VERIFICATION})
@@ -159,6 +160,26 @@ def change_settings(db: Database, actor: Actor, values: Mapping[str, Any]) -> li
     return changed
 
 
+def test_store(actor: Actor) -> str:
+    """Ask the store which access scopes the app has; a line for people, or ActionError."""
+    require(actor, Right.SETTINGS)
+    store = _feature("lib.store", "The store connection")
+    api = _feature("lib.store.api", "The store connection")
+    try:
+        client = store.store_client()
+        scopes = api.access_scopes(client)
+    except store.StoreError as exc:
+        raise ActionError(f"the store did not answer as expected: {exc}") from exc
+    return f"Connected to {client.base_url}: scopes {', '.join(scopes) or 'none'}"
+
+
+def verify_audit_chain(db: Database, actor: Actor) -> ChainReport:
+    """Walk the whole hash chain and report the first event that does not hold."""
+    require(actor, Right.AUDIT)
+    with db.read() as session:
+        return verify_chain(session)
+
+
 def set_role(db: Database, actor: Actor, email: str, role: str) -> None:
     """Give `email` a staff role (or change it); audited as a role event."""
     require(actor, Right.ROLES)
@@ -203,6 +224,34 @@ def remove_role(db: Database, actor: Actor, email: str) -> None:
         )
 
 
-def admin_count(session: Session) -> int:
-    """How many admins the role table holds (the sign-in bootstrap needs to know)."""
-    return len(list(session.scalars(select(StaffRole.email).where(StaffRole.role == "admin"))))
+def request_report(
+    db: Database,
+    actor: Actor,
+    scope: Scope,
+    columns: Sequence[str],
+    *,
+    unmask: bool = False,
+) -> bytes:
+    """The request register as CSV for a download; unmasked identities need the unmask right.
+
+    The download is audited (who, range, columns, masked or not).
+    """
+    require(actor, Right.REPORTS)
+    if unmask:
+        require(actor, Right.UNMASK_REPORTS)
+    chosen = reports.check_columns(columns)
+    with db.write() as session:
+        append_event(
+            session,
+            actor=actor.email,
+            kind=EventKind.DOWNLOAD,
+            details={
+                "report": "requests",
+                "from": scope.start.isoformat() if scope.start else None,
+                "to": scope.end.isoformat() if scope.end else None,
+                "store_id": scope.store_id,
+                "columns": list(chosen),
+                "unmasked": unmask,
+            },
+        )
+    return b"".join(reports.request_csv(db, scope, chosen, unmask=unmask))

@@ -64,13 +64,14 @@ def overview(
     """The Overview's aggregates for one set of filters."""
     db = get_database(db_url)
     scope = Scope(store_id, start, end, regime, rtype)
+    recent = Scope(store_id, recent_start, None, regime, rtype)
+    histogram = queries.response_histogram(db, scope)
+    same = start == recent_start and end >= today()
     return OverviewData(
         open_by_due=queries.open_by_due(db, scope),
         volume=queries.daily_volume(db, scope),
-        histogram=queries.response_histogram(db, scope),
-        recent_histogram=queries.response_histogram(
-            db, Scope(store_id, recent_start, None, regime, rtype)
-        ),
+        histogram=histogram,
+        recent_histogram=histogram if same else queries.response_histogram(db, recent),
         guest_changes=queries.guest_support_changes(db),
     )
 
@@ -106,7 +107,13 @@ def metrics(db_url: str, store_id: int | None, start: date, end: date) -> pd.Dat
     return reports.metrics(get_database(db_url), Scope(store_id, start, end))
 
 
+@st.cache_data(ttl=AGGREGATE_TTL, max_entries=32, show_spinner=False)
+def received(db_url: str, store_id: int | None, start: date, end: date) -> int:
+    """How many requests a report over this range holds."""
+    return queries.count_received(get_database(db_url), Scope(store_id, start, end))
+
+
 def clear() -> None:
     """Forget cached figures after a change made from this dashboard."""
-    for function in (overview, settings, request_page, request_count, metrics, stores):
+    for function in (overview, settings, request_page, request_count, metrics, stores, received):
         function.clear()

@@ -141,6 +141,28 @@ def guest_support_changes(db: Database) -> pd.DataFrame:
     return frame
 
 
+def count_received(db: Database, scope: Scope) -> int:
+    """How many requests were received in the scope."""
+    with db.read() as session:
+        return int(session.scalar(scoped(select(func.count()).select_from(Request), scope)) or 0)
+
+
+def setting_history(db: Database, limit: int = 100) -> pd.DataFrame:
+    """The latest setting changes: when, who, which setting, before and after."""
+    query = (
+        select(
+            SettingChange.at,
+            SettingChange.actor,
+            SettingChange.key,
+            SettingChange.before,
+            SettingChange.after,
+        )
+        .order_by(SettingChange.id.desc())
+        .limit(limit)
+    )
+    return _frame(db, query, ["at", "actor", "setting", "before", "after"])
+
+
 def stores(db: Database) -> pd.DataFrame:
     """Every store (id, name, domain) for the store picker."""
     query = select(Store.id, Store.name, Store.shop_domain).order_by(Store.name)

@@ -7,11 +7,13 @@ anything, so a role that reaches an action by any route gets the same clear refu
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lib.core.db import Database
 from lib.core.models import StaffRole
 
 
@@ -102,6 +104,18 @@ def role_of(session: Session, email: str) -> Role | None:
     return Role(row.role) if row else None
 
 
-def staff(session: Session) -> list[StaffRole]:
+@dataclass(frozen=True, slots=True)
+class StaffMember:
+    """One row of the role table."""
+
+    email: str
+    role: str
+    updated_by: str
+    updated_at: datetime
+
+
+def staff(db: Database) -> list[StaffMember]:
     """Every staff member with a role, by email."""
-    return list(session.scalars(select(StaffRole).order_by(StaffRole.email)))
+    query = select(StaffRole.email, StaffRole.role, StaffRole.updated_by, StaffRole.updated_at)
+    with db.read() as session:
+        return [StaffMember(*row) for row in session.execute(query.order_by(StaffRole.email))]

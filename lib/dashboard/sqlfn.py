@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Date, Integer
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+from sqlalchemy.sql.expression import FunctionElement
 
 
 class day_of(FunctionElement[Any]):
@@ -56,6 +56,29 @@ def _between_default(element: days_between, compiler: Any, **kw: Any) -> str:
     return f"(CAST({later} AS DATE) - CAST({earlier} AS DATE))"
 
 
-def as_day(column: ColumnElement[Any]) -> day_of:
-    """`day_of(column)`, typed for callers."""
-    return day_of(column)
+class unindexed(FunctionElement[Any]):
+    """The column, with SQLite told not to use its index (`+column`).
+
+    Without statistics SQLite prefers any equality index, even one matching most rows (a closed
+    status) over walking the index of the ORDER BY and stopping after a page.
+    """
+
+    inherit_cache = True
+    name = "unindexed"
+
+    @property
+    def type(self) -> Any:  # the wrapped column's type, so comparisons bind like it
+        (column,) = list(self.clauses)
+        return column.type
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element: unindexed, compiler: Any, **kw: Any) -> str:
+    (column,) = list(element.clauses)
+    return f"+{compiler.process(column, **kw)}"
+
+
+@compiles(unindexed)
+def _unindexed_default(element: unindexed, compiler: Any, **kw: Any) -> str:
+    (column,) = list(element.clauses)
+    return compiler.process(column, **kw)

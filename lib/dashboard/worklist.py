@@ -18,8 +18,10 @@ from lib.core.db import Database
 from lib.core.enums import OPEN_STATUSES
 from lib.core.models import Request, utcnow
 from lib.dashboard.masking import mask_email, mask_name
+from lib.dashboard.sqlfn import unindexed
 
 PAGE_SIZES: tuple[int, ...] = (25, 50, 100)
+COUNT_CAP = 10_000
 DUE_WINDOWS: dict[str, str] = {
     "any": "Any",
     "overdue": "Overdue",
@@ -77,10 +79,15 @@ def _search(term: str) -> Any:
 
 
 def _filtered(query: Select[Any], q: RequestQuery) -> Select[Any]:
-    if q.statuses:
-        query = query.where(Request.status.in_(q.statuses))
-        if set(q.statuses) <= _OPEN:
-            query = query.where(Request.closed_at.is_(None))
+    chosen = set(q.statuses)
+    if chosen and chosen <= _OPEN:
+        query = query.where(Request.closed_at.is_(None))  # the partial index
+        if chosen != _OPEN:
+            query = query.where(Request.status.in_(q.statuses))
+    elif chosen:
+        by_received = q.sort in ("newest", "oldest")
+        status = unindexed(Request.status) if by_received else Request.status
+        query = query.where(status.in_(q.statuses))
     for column, values in (
         (Request.type, q.types),
         (Request.regime, q.regimes),
@@ -102,10 +109,14 @@ def _filtered(query: Select[Any], q: RequestQuery) -> Select[Any]:
     return query
 
 
-def count_requests(db: Database, q: RequestQuery) -> int:
-    """How many requests match the filters (ignores sort and page)."""
+def count_requests(db: Database, q: RequestQuery, cap: int = COUNT_CAP) -> int:
+    """How many requests match the filters, counted up to `cap` (the page shows "10,000+").
+
+    Counting stops at the cap, so a broad filter costs no more than a narrow one.
+    """
+    matches = _filtered(select(Request.id), q).limit(cap).subquery()
     with db.read() as session:
-        return int(session.scalar(_filtered(select(func.count()).select_from(Request), q)) or 0)
+        return int(session.scalar(select(func.count()).select_from(matches)) or 0)
 
 
 def request_page(db: Database, q: RequestQuery, *, masked: bool) -> pd.DataFrame:

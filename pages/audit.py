@@ -1,0 +1,41 @@
+"""Audit log: every recorded event, newest first, filtered in SQL; and a check of the whole
+hash chain."""
+
+import streamlit as st
+
+from lib.core.enums import EventKind
+from lib.dashboard import actions, cached, labels, ui
+from lib.dashboard.records import PAGE_ROWS, AuditFilter, audit_log
+from lib.dashboard.roles import Right
+from lib.dashboard.session import current_actor
+
+actor = current_actor()
+ui.guard(actor, Right.AUDIT)
+st.title("Audit log")
+
+with st.container(border=True):
+    left, right = st.columns([3, 1], vertical_alignment="center")
+    left.markdown(
+        "Each event stores the hash of the one before it: an edited, inserted or removed event "
+        "breaks the chain. The check reads every event."
+    )
+    if right.button("Verify chain", key="pd_au_verify", type="primary"):
+        with st.spinner("Checking every event…"):
+            report = actions.verify_audit_chain(cached.db(), actor)
+        (st.success if report.ok else st.error)(report.summary())
+
+with st.container(horizontal=True, vertical_alignment="bottom"):
+    kind = st.selectbox(
+        "Kind", [None, *(k.value for k in EventKind)], format_func=labels.words, key="pd_au_kind"
+    )
+    who = st.text_input("Actor (email)", key="pd_au_actor")
+    reference = st.text_input("Request", placeholder="DSR-2026-000123", key="pd_au_ref")
+    period = st.date_input("Between", value=(), key="pd_au_period")
+
+start, end = (period[0], period[-1]) if period else (None, None)
+log = audit_log(cached.db(), AuditFilter(kind or "", who, reference, start, end))
+if log.empty:
+    ui.empty("No event matches these filters.", "clear a filter or widen the dates.")
+else:
+    st.caption(f"Newest {min(len(log), PAGE_ROWS)} matching events; narrow the filters for older.")
+    st.dataframe(ui.localize(log, "at"), hide_index=True, width="stretch")

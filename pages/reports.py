@@ -1,0 +1,103 @@
+"""Reports: the request register as CSV (identities masked unless the role may unmask) and the
+regulatory metrics report (CCPA-style) on screen and as CSV."""
+
+from datetime import timedelta
+from functools import partial
+
+import streamlit as st
+
+from lib.dashboard import actions, cached, charts, reports, ui
+from lib.dashboard.queries import Scope
+from lib.dashboard.roles import Right
+from lib.dashboard.session import current_actor
+
+LARGE_REPORT_ROWS = 250_000
+
+actor = current_actor()
+ui.guard(actor, Right.REPORTS)
+st.title("Reports")
+today = cached.today()
+period = st.date_input(
+    "Requests received between",
+    (today - timedelta(days=365), today),
+    max_value=today,
+    key="pd_rp_period",
+)
+start, end = (period[0], period[-1]) if period else (today - timedelta(days=365), today)
+scope = Scope(ui.store_id(), start, end)
+rows = cached.received(cached.url(), scope.store_id, start, end)
+
+register, regulatory = st.tabs(["Request register (CSV)", "Regulatory metrics"])
+with register:
+    columns = st.multiselect(
+        "Columns", list(reports.COLUMNS), default=list(reports.DEFAULT_COLUMNS), key="pd_rp_cols"
+    )
+    may_unmask = actor.can(Right.UNMASK_REPORTS)
+    unmask = st.toggle(
+        "Show identities (email, name)",
+        key="pd_rp_unmask",
+        disabled=not may_unmask,
+        help="Identities are masked by default; only compliance and admin may unmask. "
+        "Every download is recorded in the audit log.",
+    )
+    if rows == 0:
+        ui.empty("No request was received in this range.", "pick a wider date range.")
+    elif not columns:
+        st.warning("Pick at least one column.")
+    else:
+        st.markdown(f"**{rows:,}** requests · cells that start like a formula are escaped.")
+        if rows > LARGE_REPORT_ROWS:
+            st.warning(
+                f"A report of {rows:,} rows is assembled in memory before the browser gets it. "
+                "For very large ranges run `python -m lib report --out FILE.csv "
+                f"--from {start} --to {end}` on the server: it streams with flat memory."
+            )
+        st.download_button(
+            "Download CSV",
+            data=partial(
+                actions.request_report,
+                cached.db(),
+                actor,
+                scope,
+                tuple(columns),
+                unmask=bool(unmask and may_unmask),
+            ),
+            file_name=f"requests_{start}_{end}.csv",
+            mime="text/csv",
+            on_click="ignore",
+            type="primary",
+            icon=":material/download:",
+            key="pd_rp_download",
+        )
+
+with regulatory:
+    st.caption(
+        "Per type and regime, requests received in the range: how many were complied with in "
+        "whole or in part, denied, and the median and mean days to respond (CCPA 11 CCR §7102 "
+        "style). Expired and canceled requests are neither complied with nor denied."
+    )
+    table = cached.metrics(cached.url(), scope.store_id, start, end)
+    if table.empty:
+        ui.empty("No request was received in this range.", "pick a wider date range.")
+    else:
+        st.dataframe(
+            table,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "median_days_to_respond": st.column_config.NumberColumn(
+                    "median days", format="%.1f"
+                ),
+                "mean_days_to_respond": st.column_config.NumberColumn("mean days", format="%.1f"),
+            },
+        )
+        st.altair_chart(charts.metrics_bars(table[table["regime"] != "all"]), width="stretch")
+        st.download_button(
+            "Download metrics CSV",
+            data=reports.metrics_csv(table),
+            file_name=f"metrics_{start}_{end}.csv",
+            mime="text/csv",
+            on_click="ignore",
+            icon=":material/download:",
+            key="pd_rp_metrics_download",
+        )
