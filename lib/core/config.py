@@ -38,6 +38,8 @@ class Config:
     mail_from: str = "Privacy Desk <privacy@localhost>"
     export_dir: str = "data/exports"
     app_proxy_prefix: str = "/apps/privacy"
+    rate_limit_ip_per_hour: int = 60
+    rate_limit_email_per_hour: int = 5
     store_timezone: str = "UTC"
     log_level: str = "INFO"
 

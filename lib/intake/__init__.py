@@ -1,0 +1,1 @@
+"""The intake service: the storefront's Customer Data Requests page, verify links, webhooks."""

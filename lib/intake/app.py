@@ -1,0 +1,76 @@
+"""The intake service (FastAPI): storefront page, verify links, compliance webhooks, health.
+
+`create_app()` wires the routers below; `python -m lib intake` serves it with uvicorn. State the
+replicas must share (requests, rate limits, used tokens, webhook receipts) is in the database,
+so any number of intake processes can run behind a load balancer.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+
+from lib.core.config import Config, get_config
+from lib.core.db import Database, DatabaseUnavailable, get_database
+from lib.intake import storefront, webhooks
+from lib.intake.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from lib.intake.pages import page_response
+from lib.intake.proxy import ProxyRefused
+
+BODY_LIMIT = 64 * 1024
+WEBHOOK_BODY_LIMIT = 1024 * 1024
+"""Compliance webhooks may list thousands of order ids; refusing one would lose a legal request."""
+
+REFUSED = (
+    "This page can only be opened from the store's website. Please go back to the store and "
+    "open Customer Data Requests again."
+)
+
+
+def create_app(db: Database | None = None, config: Config | None = None) -> FastAPI:
+    """The intake application over `db` and `config` (defaults: the process-wide ones)."""
+    config = config or get_config()
+    db = db or get_database(config.database_url)
+    app = FastAPI(
+        title="Privacy Desk intake",
+        version="1",
+        summary="Customer Data Requests for Shopify storefronts, and compliance webhooks.",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.db = db
+    app.state.config = config
+    prefix = config.app_proxy_prefix.rstrip("/")
+
+    # Routers. Storefront routes (the page, verify and download links) live under the app proxy
+    # prefix; add new ones here with `prefix=prefix`.
+    app.include_router(storefront.router, prefix=prefix)
+    app.include_router(webhooks.router)
+
+    @app.exception_handler(ProxyRefused)
+    def _refused(request: Request, _exc: ProxyRefused) -> Response:
+        if request.url.path.startswith(f"{prefix}/api/"):
+            return JSONResponse({"detail": "unsigned or expired storefront request"}, 401)
+        context = {
+            "title": "Please open this page from the store",
+            "message": REFUSED,
+            "problem": True,
+            "store_name": "Customer Data Requests",
+            "link_url": None,
+            "link_text": "",
+        }
+        return page_response("message.html.j2", context, liquid=False, shop=None, status=401)
+
+    @app.get("/healthz", tags=["operations"], summary="Liveness and database reachability")
+    def healthz() -> JSONResponse:
+        try:
+            db.check()
+        except DatabaseUnavailable:
+            return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
+        return JSONResponse({"status": "ok", "database": "ok"})
+
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(
+        BodyLimitMiddleware, limit=BODY_LIMIT, limits={webhooks.WEBHOOK_PATH: WEBHOOK_BODY_LIMIT}
+    )
+    return app

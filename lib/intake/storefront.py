@@ -1,0 +1,268 @@
+"""The storefront's Customer Data Requests page, its JSON twin, and the *Verify Request* link.
+
+Routes are relative to the app proxy prefix (default `/apps/privacy`). The page posts its form to
+its own address, so it works both through Shopify's proxy (which signs the post again) and on its
+own with a walk-through link. The JSON routes give themes the same behaviour for `fetch`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import select
+
+from lib.core.enums import OPEN_STATUSES, Status
+from lib.core.models import Store
+from lib.core.settings import get_setting
+from lib.intake.customers import customer_by_id
+from lib.intake.links import signed_query
+from lib.intake.pages import page_response
+from lib.intake.proxy import STANDALONE, ProxyRefused, Storefront, storefront, verify_proxy
+from lib.intake.submit import (
+    IntakeRefused,
+    InvalidEmail,
+    normalise_email,
+    submit_guest,
+    submit_logged_in,
+)
+from lib.intake.verify import VerifyOutcome, verify_request
+
+router = APIRouter(tags=["storefront"])
+
+LOGIN_URL = "/account/login"
+NOTICES = {"verified": "Your request has been verified. Your data will be sent to you shortly."}
+GUEST_ACCEPTED = (
+    "Thank you. We have sent an email to the address you entered. Please open it and click "
+    "Verify Request to confirm that the request is yours."
+)
+CUSTOMER_ACCEPTED = (
+    "Thank you. Your request has been received and your data will be sent to you shortly."
+)
+Mode = Literal["logged_in", "guest", "login_required"]
+
+
+class PageState(BaseModel):
+    """What the page shows: the JSON twin of the HTML page."""
+
+    store: str = Field(description="the store's name")
+    mode: Mode = Field(
+        description="logged_in: one-click button; guest: email form; login_required: "
+        "guests are not supported, the customer must log in"
+    )
+    customer_name: str | None = None
+    notice: str | None = None
+
+
+class SubmitBody(BaseModel):
+    """A request from the storefront; logged-in customers send no email."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["access"] = Field(default="access", description="access = data export")
+    email: str | None = Field(default=None, max_length=320)
+
+    @field_validator("email")
+    @classmethod
+    def _valid_email(cls, value: str | None) -> str | None:
+        return None if value is None else normalise_email(value)
+
+
+class Accepted(BaseModel):
+    """The request is stored (the same answer whether or not the email has an account)."""
+
+    status: Literal["accepted"] = "accepted"
+    message: str
+
+
+class Problem(BaseModel):
+    """A refused request, with a message for the customer."""
+
+    detail: str
+
+
+def _state(request: Request, sf: Storefront) -> dict[str, Any]:
+    db = request.app.state.db
+    with db.read() as session:
+        store = session.scalars(select(Store).where(Store.shop_domain == sf.shop)).first()
+        guests = bool(get_setting(session, "guest_support"))
+        customer = None
+        if store is not None and sf.customer_id is not None:
+            customer = customer_by_id(session, store, sf.customer_id)
+    mode: Mode = "logged_in" if sf.customer_id else ("guest" if guests else "login_required")
+    return {
+        "store_name": store.name if store else sf.shop,
+        "mode": mode,
+        "customer_name": customer.name if customer else None,
+        "notice": NOTICES.get(request.query_params.get("notice", "")),
+    }
+
+
+def _page(sf: Storefront, state: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "title": "Customer Data Requests",
+        "error": None,
+        "email": None,
+        "done": False,
+        "login_url": f"{LOGIN_URL}?return_url={sf.path_prefix or ''}",
+        **state,
+        **extra,
+    }
+
+
+def _render(
+    sf: Storefront, context: dict[str, Any], status: int = 200, retry_after: int | None = None
+) -> Response:
+    headers = {"Retry-After": str(retry_after)} if retry_after else None
+    return page_response(
+        "page.html.j2", context, liquid=sf.liquid, shop=sf.shop, status=status, headers=headers
+    )
+
+
+def _submit(request: Request, sf: Storefront, email: str | None) -> str:
+    """Store the request; returns the message for the customer or raises IntakeRefused."""
+    db, config = request.app.state.db, request.app.state.config
+    if sf.customer_id is not None:
+        submit_logged_in(db, config, shop=sf.shop, customer_id=sf.customer_id, address=sf.address)
+        return CUSTOMER_ACCEPTED
+    if email is None:
+        raise IntakeRefused(422, "Please enter your email address.")
+    submit_guest(db, config, shop=sf.shop, email=email, address=sf.address)
+    return GUEST_ACCEPTED
+
+
+@router.get("", response_class=Response, summary="The Customer Data Requests page")
+def page(request: Request, sf: Annotated[Storefront, Depends(storefront)]) -> Response:
+    """HTML (standalone) or Liquid (inside the theme) for the signed storefront request."""
+    return _render(sf, _page(sf, _state(request, sf)))
+
+
+@router.post("", response_class=Response, summary="Submit the page's form")
+def page_submit(
+    request: Request,
+    sf: Annotated[Storefront, Depends(storefront)],
+    email: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    """The form's post: logged in → one click; guest → email, then a verification mail."""
+    state = _state(request, sf)
+    try:
+        typed = None if sf.customer_id else normalise_email(email)
+        message = _submit(request, sf, typed)
+    except InvalidEmail as exc:
+        return _render(sf, _page(sf, state, error=str(exc), email=email.strip()[:320]), 422)
+    except IntakeRefused as exc:
+        context = _page(sf, state, error=exc.message, done=exc.status == 403)
+        return _render(sf, context, exc.status, exc.retry_after)
+    return _render(sf, _page(sf, {**state, "notice": message}, done=True))
+
+
+@router.get("/api/state", response_model=PageState, summary="What the page would show")
+def api_state(request: Request, sf: Annotated[Storefront, Depends(storefront)]) -> PageState:
+    """The page's state as JSON, for themes that build their own form."""
+    state = _state(request, sf)
+    return PageState(
+        store=state["store_name"],
+        mode=state["mode"],
+        customer_name=state["customer_name"],
+        notice=state["notice"],
+    )
+
+
+@router.post(
+    "/api/requests",
+    status_code=202,
+    response_model=Accepted,
+    responses={401: {"model": Problem}, 403: {"model": Problem}, 429: {"model": Problem}},
+    summary="Submit a request (JSON)",
+)
+def api_submit(
+    request: Request, body: SubmitBody, sf: Annotated[Storefront, Depends(storefront)]
+) -> Any:
+    """Logged in: no email (the account's is used). Guest: `email`, verified by a link."""
+    if sf.customer_id is not None and body.email is not None:
+        return JSONResponse(
+            {"detail": "Logged-in customers do not send an email: the account's is used."},
+            status_code=422,
+        )
+    try:
+        message = _submit(request, sf, body.email)
+    except IntakeRefused as exc:
+        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
+        return JSONResponse({"detail": exc.message}, status_code=exc.status, headers=headers)
+    return Accepted(message=message)
+
+
+VERIFY_PAGES: dict[VerifyOutcome, tuple[int, str, str]] = {
+    VerifyOutcome.INVALID: (
+        400,
+        "This link is not valid",
+        "This verification link is incomplete or was not issued by this store. Please use the "
+        "link from the most recent email, or submit your request again.",
+    ),
+    VerifyOutcome.EXPIRED: (
+        410,
+        "This link has expired",
+        "Verification links work for a limited time. Please submit your request again to get "
+        "a new link.",
+    ),
+    VerifyOutcome.USED: (
+        410,
+        "This link has already been used",
+        "Each verification link works once, and this one has been used. If you followed it "
+        "before, your request is verified and nothing more is needed.",
+    ),
+}
+
+
+@router.get("/verify", response_class=Response, summary="Follow the Verify Request link")
+def verify(request: Request, token: str = "") -> Response:
+    """Verify a guest request; success redirects to the page with its *verified* notice."""
+    db, config = request.app.state.db, request.app.state.config
+    proxied = None
+    if "signature" in request.query_params:
+        try:
+            proxied = verify_proxy(request, config)
+        except ProxyRefused:
+            proxied = None
+    result = verify_request(db, config, token)
+    if result.outcome is VerifyOutcome.VERIFIED and result.shop:
+        prefix = config.app_proxy_prefix
+        if proxied is not None:  # through the shop: Shopify signs the page request itself
+            return RedirectResponse(f"{prefix}?notice=verified", status_code=303)
+        query = signed_query(
+            config, result.shop, extra={STANDALONE[0]: STANDALONE[1], "notice": "verified"}
+        )
+        return RedirectResponse(f"{prefix}?{query}", status_code=303)
+    if result.outcome is VerifyOutcome.NOT_PENDING and Status(result.status) in OPEN_STATUSES:
+        status, title, message = (
+            200,
+            "Already verified",
+            ("Your request is already verified. Your data will be sent to you shortly."),
+        )
+    elif result.outcome is VerifyOutcome.NOT_PENDING:
+        status, title, message = (
+            410,
+            "This request is closed",
+            (
+                "This request is no longer open (it may have expired before it was verified). "
+                "Please submit a new request from the store's Customer Data Requests page."
+            ),
+        )
+    else:
+        status, title, message = VERIFY_PAGES[result.outcome]
+    shop = result.shop or (proxied.shop if proxied else None)
+    context = {
+        "title": title,
+        "message": message,
+        "problem": status >= 400,
+        "store_name": shop or "Customer Data Requests",
+        "link_url": None,
+        "link_text": "",
+    }
+    if proxied is not None:
+        context.update(link_url=config.app_proxy_prefix, link_text="Back to Customer Data Requests")
+    return page_response(
+        "message.html.j2", context, liquid=proxied is not None, shop=shop, status=status
+    )

@@ -1,0 +1,276 @@
+"""Storefront submissions: a guest's email (verified later by link) or a logged-in customer.
+
+Each submission is one write transaction: rate limits, the request (or, when one is already open
+for the same person and type, a `duplicate_submit` event on it) and its mails. The caller answers
+only after it has committed, so an acknowledged request is a stored request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from lib.core.audit import append_event
+from lib.core.config import Config
+from lib.core.db import Database
+from lib.core.enums import Channel, EventKind, RequestType, Status
+from lib.core.lifecycle import NewRequest, open_request, transition
+from lib.core.models import Request, Store, utcnow
+from lib.core.settings import get_setting
+from lib.intake.customers import CustomerInfo, customer_by_email, customer_by_id
+from lib.intake.ratelimit import Limit, hit
+from lib.mail.notifications import on_request_received, on_verified, send_verification
+
+CUSTOMER_ACTOR = "customer"
+MAX_EMAIL_LENGTH = 320
+
+
+class IntakeRefused(Exception):
+    """A submission the intake will not take; `message` is written for the customer."""
+
+    def __init__(self, status: int, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.retry_after = retry_after
+
+
+class InvalidEmail(ValueError):
+    """The typed address is not an email address; the message says what is wrong."""
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """What happened: the request it concerns and whether it was created by this submission."""
+
+    request_id: int
+    created: bool
+    status: str
+
+
+def normalise_email(raw: str) -> str:
+    """The address in canonical lower-case form, or InvalidEmail with a readable reason."""
+    text = (raw or "").strip()
+    if not text:
+        raise InvalidEmail("Please enter your email address.")
+    if len(text) > MAX_EMAIL_LENGTH:
+        raise InvalidEmail("This email address is too long.")
+    try:
+        checked = validate_email(text, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise InvalidEmail(f"This is not a valid email address: {exc}") from None
+    return checked.normalized.lower()
+
+
+def store_for(session: Session, shop: str, config: Config) -> Store:
+    """The store of `shop`, created on its first signed request (its app is installed).
+
+    Created with ON CONFLICT DO NOTHING, so two first requests at once make one store.
+    """
+    store = session.scalars(select(Store).where(Store.shop_domain == shop)).first()
+    if store is not None:
+        return store
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(
+        dialect.insert(Store)
+        .values(
+            shop_domain=shop,
+            name=shop.removesuffix(".myshopify.com"),
+            default_regime=str(get_setting(session, "default_regime")),
+            timezone=config.store_timezone,
+        )
+        .on_conflict_do_nothing(index_elements=[Store.shop_domain])
+    )
+    return session.scalars(select(Store).where(Store.shop_domain == shop)).one()
+
+
+def _check_limits(session: Session, limits: list[Limit], now: datetime) -> None:
+    waits = [wait for limit in limits if (wait := hit(session, limit, now)) is not None]
+    if waits:
+        minutes = max(1, round(max(waits) / 60))
+        raise IntakeRefused(
+            429,
+            f"Too many requests. Please try again in about {minutes} minute"
+            f"{'' if minutes == 1 else 's'}.",
+            retry_after=max(waits),
+        )
+
+
+def _serialise(session: Session, store: Store, email: str, kind: RequestType) -> None:
+    """Let one submission at a time decide whether this person already has an open request.
+
+    SQLite's write lock already does this; PostgreSQL takes a transaction-scoped advisory lock.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.sha256(f"intake:{store.id}:{kind}:{email}".encode()).digest()
+    key = int.from_bytes(digest[:8], "big", signed=True)
+    session.execute(select(func.pg_advisory_xact_lock(key)))
+
+
+def _open_twin(session: Session, store: Store, email: str, kind: RequestType) -> Request | None:
+    return session.scalars(
+        select(Request)
+        .where(
+            Request.store_id == store.id,
+            Request.email == email,
+            Request.type == kind,
+            Request.closed_at.is_(None),
+        )
+        .order_by(Request.id)
+        .limit(1)
+    ).first()
+
+
+def _open(
+    session: Session,
+    store: Store,
+    channel: Channel,
+    email: str,
+    customer: CustomerInfo | None,
+    kind: RequestType,
+    now: datetime,
+    *,
+    link_customer: bool,
+) -> Request:
+    return open_request(
+        session,
+        NewRequest(
+            store=store,
+            type=kind,
+            channel=channel,
+            email=email,
+            name=customer.name if customer else None,
+            country=customer.country if customer else None,
+            subdivision=customer.subdivision if customer else None,
+            customer_id=customer.customer_id if customer and link_customer else None,
+        ),
+        actor=CUSTOMER_ACTOR,
+        default_regime=str(get_setting(session, "default_regime")),
+        target_days=int(get_setting(session, "internal_target_days")),
+        at=now,
+    )
+
+
+def _duplicate(session: Session, request: Request, channel: Channel, now: datetime) -> None:
+    append_event(
+        session,
+        actor=CUSTOMER_ACTOR,
+        kind=EventKind.DUPLICATE_SUBMIT,
+        request_id=request.id,
+        details={"channel": str(channel)},
+        at=now,
+    )
+
+
+def submit_guest(
+    db: Database,
+    config: Config,
+    *,
+    shop: str,
+    email: str,
+    address: str,
+    kind: RequestType = RequestType.ACCESS,
+    now: datetime | None = None,
+) -> Submission:
+    """Take a logged-out visitor's request: stored unverified, *Verify Request* mail queued.
+
+    `email` must come from `normalise_email`. Known and unknown addresses go through the same
+    queries; the customer record only fills in the name and country.
+
+    Raises:
+        IntakeRefused: guest requests are switched off (403) or a rate limit is hit (429).
+    """
+    now = now or utcnow()
+    with db.write() as session:
+        if not get_setting(session, "guest_support"):
+            raise IntakeRefused(
+                403, "Please log in to your account to request your data from this store."
+            )
+        _check_limits(
+            session,
+            [
+                Limit(f"ip:{address}", config.rate_limit_ip_per_hour),
+                Limit(f"email:{shop}:{email}", config.rate_limit_email_per_hour),
+            ],
+            now,
+        )
+        store = store_for(session, shop, config)
+        _serialise(session, store, email, kind)
+        twin = _open_twin(session, store, email, kind)
+        customer = customer_by_email(session, store, email)
+        if twin is not None:
+            _duplicate(session, twin, Channel.GUEST, now)
+            if twin.status == Status.PENDING_VERIFICATION:
+                send_verification(session, twin, store, config=config)
+            return Submission(twin.id, False, twin.status)
+        request = _open(
+            session, store, Channel.GUEST, email, customer, kind, now, link_customer=False
+        )
+        send_verification(session, request, store, config=config)
+        return Submission(request.id, True, request.status)
+
+
+def submit_logged_in(
+    db: Database,
+    config: Config,
+    *,
+    shop: str,
+    customer_id: str,
+    address: str,
+    kind: RequestType = RequestType.ACCESS,
+    now: datetime | None = None,
+) -> Submission:
+    """Take a logged-in customer's request: verified at once (the shop's login verifies it).
+
+    An open request of theirs still waiting for email verification is verified now instead.
+
+    Raises:
+        IntakeRefused: a rate limit is hit (429) or the account's email is unknown (422).
+    """
+    now = now or utcnow()
+    with db.write() as session:
+        _check_limits(
+            session,
+            [
+                Limit(f"ip:{address}", config.rate_limit_ip_per_hour),
+                Limit(f"customer:{shop}:{customer_id}", config.rate_limit_email_per_hour),
+            ],
+            now,
+        )
+        store = store_for(session, shop, config)
+        customer = customer_by_id(session, store, customer_id)
+        if customer is None or not customer.email:
+            raise IntakeRefused(
+                422,
+                "We could not find the email address of your account. "
+                "Please contact the store so that it can take your request.",
+            )
+        email = customer.email.strip().lower()
+        _serialise(session, store, email, kind)
+        twin = _open_twin(session, store, email, kind)
+        if twin is None:
+            request = _open(
+                session, store, Channel.LOGGED_IN, email, customer, kind, now, link_customer=True
+            )
+            on_request_received(session, request, store)
+            return Submission(request.id, True, request.status)
+        _duplicate(session, twin, Channel.LOGGED_IN, now)
+        if twin.status == Status.PENDING_VERIFICATION:
+            twin.customer_id = twin.customer_id or customer.customer_id
+            transition(
+                session,
+                twin,
+                Status.VERIFIED,
+                actor=CUSTOMER_ACTOR,
+                reason="the customer asked again while logged in to the shop",
+                at=now,
+            )
+            on_verified(session, twin, store)
+        return Submission(twin.id, False, twin.status)
