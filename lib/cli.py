@@ -136,6 +136,44 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_intake(args: argparse.Namespace) -> int:
+    """Serve the intake service (storefront page, verify links, webhooks) until Ctrl-C."""
+    import logging
+
+    import uvicorn
+
+    from lib.core.config import get_config
+    from lib.intake.app import create_app
+    from lib.intake.logs import uvicorn_log_config
+
+    config = get_config()
+    logging.basicConfig(level=config.log_level, format="%(asctime)s %(name)s %(message)s")
+    uvicorn.run(
+        create_app(_database(), config),
+        host=args.host or config.intake_host,
+        port=args.port or config.intake_port,
+        log_config=uvicorn_log_config(config.log_level),
+        server_header=False,
+    )
+    return 0
+
+
+def cmd_links(args: argparse.Namespace) -> int:
+    """Print signed storefront links (as a guest, as customers) for the local walk-through."""
+    from lib.core.config import get_config
+    from lib.intake.links import walkthrough_links
+
+    config = get_config()
+    with _database().read() as session:
+        links = walkthrough_links(
+            session, config, shop=args.shop, customers=args.count, also=args.customer
+        )
+    for link in links:
+        print(f"{link.label}:\n  {link.url}")
+    print("(valid for 5 minutes, like Shopify's own proxy signatures; run again for fresh ones)")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Migrate, seed demo data into an empty database, then run every local process."""
     from sqlalchemy import func, select
@@ -186,6 +224,15 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--id", help="worker name (default host:pid:random)")
     worker.add_argument("--poll", type=float, default=1.0, help="idle wait in seconds")
     worker.add_argument("--once", action="store_true", help="one round, then exit")
+
+    intake = add("intake", cmd_intake, "serve the storefront page, verify links and webhooks")
+    intake.add_argument("--host", help="address to bind (default INTAKE_HOST)")
+    intake.add_argument("--port", type=int, help="port (default INTAKE_PORT)")
+
+    links = add("links", cmd_links, "print signed storefront links for the local walk-through")
+    links.add_argument("--shop", help="shop domain (default: the first store)")
+    links.add_argument("--count", type=int, default=3, help="how many customers to list")
+    links.add_argument("--customer", action="append", default=[], help="also as this customer id")
 
     run = add("run", cmd_run, "migrate, seed if empty, start every local process")
     run.add_argument("--demo-requests", type=int, default=2000)

@@ -25,7 +25,11 @@ class Service:
 
 def local_services(config: Config) -> list[Service]:
     """The processes `make run` starts, in start order."""
+    python = (sys.executable, "-m", "lib")
+    intake = f"http://{config.intake_host}:{config.intake_port}"
     return [
+        Service("intake", (*python, "intake"), f"{intake}/healthz (try `python -m lib links`)"),
+        Service("worker", (*python, "worker")),
         Service(
             "dashboard",
             (

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response
 
 from lib.core.config import Config, get_config
 from lib.core.db import Database, DatabaseUnavailable, get_database
-from lib.intake import storefront, webhooks
+from lib.intake import downloads, storefront, webhooks
 from lib.intake.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from lib.intake.pages import page_response
 from lib.intake.proxy import ProxyRefused
@@ -42,9 +42,10 @@ def create_app(db: Database | None = None, config: Config | None = None) -> Fast
     app.state.config = config
     prefix = config.app_proxy_prefix.rstrip("/")
 
-    # Routers. Storefront routes (the page, verify and download links) live under the app proxy
-    # prefix; add new ones here with `prefix=prefix`.
+    # Routers. Storefront routes (page, verify, download) live under the app proxy prefix:
+    # include a router with `prefix=prefix`, or as is when it carries the prefix itself.
     app.include_router(storefront.router, prefix=prefix)
+    app.include_router(downloads.router, prefix=prefix)
     app.include_router(webhooks.router)
 
     @app.exception_handler(ProxyRefused)

@@ -71,15 +71,24 @@ def storefront_link(
 
 
 def walkthrough_links(
-    session: Session, config: Config, *, shop: str | None = None, customers: int = 3
+    session: Session,
+    config: Config,
+    *,
+    shop: str | None = None,
+    customers: int = 3,
+    also: list[str] | None = None,
 ) -> list[WalkthroughLink]:
-    """A guest link and links as the first `customers` customers of `shop` (default: the first)."""
+    """A guest link, links as the first `customers` customers of `shop` (default: the first
+    store) and as each customer id in `also`."""
     shop = shop or session.scalar(select(Store.shop_domain).order_by(Store.id)) or DEFAULT_SHOP
     links = [WalkthroughLink("as a guest", storefront_link(config, shop))]
     for customer_id, first, last, email in _some_customers(session, shop, customers):
         name = " ".join(part for part in (first, last) if part)
         label = f"as customer {customer_id} ({name} <{email}>)" if name else f"as {email}"
         links.append(WalkthroughLink(label, storefront_link(config, shop, customer_id)))
+    for customer_id in also or []:
+        url = storefront_link(config, shop, customer_id)
+        links.append(WalkthroughLink(f"as customer {customer_id}", url))
     return links
 
 

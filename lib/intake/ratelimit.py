@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import case, delete
+from sqlalchemy import case
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -54,9 +54,3 @@ def hit(session: Session, limit: Limit, now: datetime | None = None) -> int | No
         return None
     ends = start + timedelta(seconds=limit.window_s)
     return max(1, math.ceil((ends - now).total_seconds()))
-
-
-def purge(session: Session, older_than_s: int = 2 * WINDOW_SECONDS) -> int:
-    """Delete counters whose window ended long ago; returns how many."""
-    cutoff = utcnow() - timedelta(seconds=older_than_s)
-    return session.execute(delete(RateLimitHit).where(RateLimitHit.window_start < cutoff)).rowcount

@@ -12,14 +12,42 @@ from lib.jobs.worker import Chore, Handler
 
 def job_handlers(config: Config) -> dict[str, Handler]:
     """Job kind → handler."""
-    return {}
+    return {**_maintenance()}
+
+
+def _maintenance() -> dict[str, Handler]:
+    from lib.jobs.maintenance import (
+        EXPIRE_KIND,
+        REMIND_KIND,
+        deadline_reminders,
+        expire_unverified,
+    )
+
+    return {EXPIRE_KIND: expire_unverified, REMIND_KIND: deadline_reminders}
+
+
+def _periodic_maintenance() -> dict[str, float]:
+    from lib.jobs.maintenance import (
+        EXPIRE_INTERVAL_SECONDS,
+        EXPIRE_KIND,
+        REMIND_INTERVAL_SECONDS,
+        REMIND_KIND,
+    )
+
+    return {EXPIRE_KIND: EXPIRE_INTERVAL_SECONDS, REMIND_KIND: REMIND_INTERVAL_SECONDS}
 
 
 def chores(config: Config) -> tuple[Chore, ...]:
     """Work done on every worker round, outside the job queue."""
-    return ()
+    from lib.core.db import Database
+    from lib.mail.delivery import deliver_pending
+
+    def deliver_mail(db: Database) -> int:
+        return deliver_pending(db, config)
+
+    return (deliver_mail,)
 
 
 def periodic_jobs() -> dict[str, float]:
     """Job kinds kept scheduled, with their interval in seconds."""
-    return {}
+    return {**_periodic_maintenance()}

@@ -1,0 +1,137 @@
+"""Periodic upkeep of the intake: expire never-verified requests, remind of close deadlines.
+
+Both handlers are idempotent (a request expires once; a reminder's dedupe key names the request
+and its due date), so a job run twice after a worker crash does no harm.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from lib.core.db import Database
+from lib.core.enums import Status
+from lib.core.lifecycle import transition
+from lib.core.models import OutboxMail, RateLimitHit, Request, Store, UsedToken, utcnow
+from lib.core.settings import get_setting, spec_for
+from lib.jobs.worker import JobContext
+from lib.mail.notifications import VERIFY_PURPOSE, notify_merchant
+
+EXPIRE_KIND = "expire_unverified"
+EXPIRE_INTERVAL_SECONDS = 3600.0
+REMIND_KIND = "deadline_reminders"
+REMIND_INTERVAL_SECONDS = 3600.0
+SYSTEM_ACTOR = "system"
+BATCH = 500
+RATE_WINDOW_KEEP_SECONDS = 2 * 3600  # rate-limit windows are one hour
+
+
+def expire_unverified(ctx: JobContext) -> dict[str, Any]:
+    """Job handler: close requests never verified within `unverified_expiry_days`."""
+    return expire_unverified_requests(ctx.db, progress=lambda done: ctx.progress(done))
+
+
+def expire_unverified_requests(
+    db: Database, now: datetime | None = None, progress: Callable[[int], None] | None = None
+) -> dict[str, Any]:
+    """Expire overdue unverified requests in batches; also drop spent intake state.
+
+    Used verification tokens are kept as long as a verification link can live (so a spent link
+    stays refused until it would have expired anyway), rate-limit counters for two windows.
+    """
+    now = now or utcnow()
+    expired = 0
+    while True:
+        with db.write() as session:
+            days = int(get_setting(session, "unverified_expiry_days"))
+            stale = session.scalars(
+                select(Request)
+                .where(
+                    Request.status == Status.PENDING_VERIFICATION,
+                    Request.received_at < now - timedelta(days=days),
+                )
+                .order_by(Request.id)
+                .limit(BATCH)
+            ).all()
+            for request in stale:
+                transition(
+                    session,
+                    request,
+                    Status.EXPIRED,
+                    actor=SYSTEM_ACTOR,
+                    reason=f"not verified within {days} days",
+                    at=now,
+                )
+        expired += len(stale)
+        if progress is not None:
+            progress(expired)
+        if len(stale) < BATCH:
+            break
+    longest = int(spec_for("verification_link_hours").maximum or 720)
+    with db.write() as session:
+        tokens = session.execute(
+            delete(UsedToken).where(
+                UsedToken.purpose == VERIFY_PURPOSE,
+                UsedToken.used_at < now - timedelta(hours=longest + 24),
+            )
+        ).rowcount
+        counters = session.execute(
+            delete(RateLimitHit).where(
+                RateLimitHit.window_start < now - timedelta(seconds=RATE_WINDOW_KEEP_SECONDS)
+            )
+        ).rowcount
+    return {"expired": expired, "used_tokens_purged": tokens, "rate_limits_purged": counters}
+
+
+def deadline_reminders(ctx: JobContext) -> dict[str, Any]:
+    """Job handler: mail the merchant once per open request that has become due soon."""
+    return {"reminded": remind_deadlines(ctx.db)}
+
+
+def remind_deadlines(db: Database, now: datetime | None = None) -> int:
+    """Queue a `deadline` mail for each open request due within `due_soon_days` (not yet past).
+
+    One mail per request and due date: an extended request is reminded again of its new date.
+    """
+    today = (now or utcnow()).date()
+    with db.write() as session:
+        if not get_setting(session, "notify_merchant_deadline"):
+            return 0
+        horizon = today + timedelta(days=int(get_setting(session, "due_soon_days")))
+        due = session.scalars(
+            select(Request)
+            .where(
+                Request.closed_at.is_(None),
+                Request.due_on >= today,
+                Request.due_on <= horizon,
+            )
+            .order_by(Request.due_on, Request.id)
+        ).all()
+        keys = {request.id: f"merchant:deadline:{request.id}:{request.due_on}" for request in due}
+        sent = set()
+        values = list(keys.values())
+        for start in range(0, len(values), BATCH):
+            chunk = values[start : start + BATCH]
+            sent.update(
+                session.scalars(
+                    select(OutboxMail.dedupe_key).where(OutboxMail.dedupe_key.in_(chunk))
+                )
+            )
+        stores = {store.id: store for store in session.scalars(select(Store))}
+        queued = 0
+        for request in due:
+            if keys[request.id] in sent:
+                continue
+            mail = notify_merchant(
+                session,
+                request,
+                stores[request.store_id],
+                event="deadline",
+                context={"days_left": (request.due_on - today).days},
+                dedupe_key=keys[request.id],
+            )
+            queued += mail is not None
+        return queued
