@@ -27,8 +27,12 @@ class Config:
     intake_host: str = "127.0.0.1"
     intake_port: int = 8000
     dashboard_port: int = 8501
+    dashboard_url: str = "http://localhost:8501"
     demo_store_url: str = "http://127.0.0.1:8081"
     demo_store_port: int = 8081
+    demo_store_token: str = "demo-store-token"  # noqa: S105 - the local demo store only
+    demo_store_bucket: int = 2000
+    demo_store_restore_rate: int = 100
     shopify_shop: str = ""
     shopify_access_token: str = ""
     shopify_api_secret: str = "local-dev-secret"  # noqa: S105 - local walk-through only

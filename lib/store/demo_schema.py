@@ -1,0 +1,296 @@
+"""The demo store's GraphQL types: Shopify's Admin API shape over the demo tables.
+
+Only the part of the schema Privacy Desk reads is here (customers with addresses and marketing
+consent, their orders with line items and addresses, granted scopes); `lib.store.demo_exec`
+walks a parsed query over these classes.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Select, and_, func, select
+
+from lib.core.models import DemoCustomer, DemoLineItem, DemoOrder
+from lib.store.demo_search import search_conditions
+from lib.store.demo_types import (
+    Connection,
+    Context,
+    Obj,
+    UserError,
+    address,
+    after_id,
+    cursor,
+    fetch_page,
+    gid,
+    iso,
+    money,
+    page_size,
+    parse_gid,
+)
+
+RECENT_ORDER_DAYS = 60  # without read_all_orders Shopify shows only the last 60 days
+
+
+class CustomerNode(Obj):
+    """Customer."""
+
+    typename = "Customer"
+
+    def __init__(self, ctx: Context, row: DemoCustomer, orders: int | None = None) -> None:
+        super().__init__(
+            {
+                "id": gid("Customer", row.id),
+                "legacyResourceId": str(row.id),
+                "firstName": row.first_name,
+                "lastName": row.last_name,
+                "displayName": f"{row.first_name} {row.last_name}".strip(),
+                "email": row.email,
+                "phone": row.phone,
+                "note": row.note,
+                "tags": [t.strip() for t in (row.tags or "").split(",") if t.strip()],
+                "locale": row.locale,
+                "createdAt": iso(row.created_at),
+                "updatedAt": iso(row.created_at),
+                "state": "ENABLED",
+                "verifiedEmail": True,
+                "taxExempt": False,
+                "dataSaleOptOut": False,
+            }
+        )
+        self.ctx, self.row, self._orders = ctx, row, orders
+
+    def _address(self) -> Obj:
+        r = self.row
+        return address(
+            {
+                "id": gid("MailingAddress", r.id) + "?model_name=CustomerAddress",
+                "firstName": r.first_name,
+                "lastName": r.last_name,
+                "name": f"{r.first_name} {r.last_name}".strip(),
+                "address1": r.address1,
+                "city": r.city,
+                "provinceCode": r.province,
+                "zip": r.zip,
+                "countryCodeV2": r.country,
+                "phone": r.phone,
+            }
+        )
+
+    def _order_filter(self) -> Any:
+        cond = DemoOrder.customer_id == self.row.id
+        if "read_all_orders" not in self.ctx.scopes:
+            cond = and_(cond, DemoOrder.created_at >= self.ctx.now - timedelta(RECENT_ORDER_DAYS))
+        return cond
+
+    def f_numberOfOrders(self, _args: dict[str, Any]) -> str:
+        if self._orders is None:
+            count = select(func.count()).select_from(DemoOrder)
+            self._orders = self.ctx.session.scalar(count.where(self._order_filter())) or 0
+        return str(self._orders)  # UnsignedInt64 is serialised as a string
+
+    def f_amountSpent(self, _args: dict[str, Any]) -> Obj:
+        query = select(
+            func.coalesce(func.sum(DemoOrder.total_price), 0), func.min(DemoOrder.currency)
+        )
+        total, currency = self.ctx.session.execute(query.where(self._order_filter())).one()
+        return Obj(money(total, currency or "USD"))
+
+    def f_defaultEmailAddress(self, _args: dict[str, Any]) -> Obj:
+        subscribed = bool(self.row.accepts_marketing)
+        return Obj(
+            {
+                "emailAddress": self.row.email,
+                "marketingState": "SUBSCRIBED" if subscribed else "NOT_SUBSCRIBED",
+                "marketingOptInLevel": "SINGLE_OPT_IN" if subscribed else None,
+                "marketingUpdatedAt": iso(self.row.created_at) if subscribed else None,
+            }
+        )
+
+    def f_defaultPhoneNumber(self, _args: dict[str, Any]) -> Obj | None:
+        if not self.row.phone:
+            return None
+        return Obj(
+            {
+                "phoneNumber": self.row.phone,
+                "marketingState": "NOT_SUBSCRIBED",
+                "marketingOptInLevel": None,
+                "marketingUpdatedAt": None,
+            }
+        )
+
+    def f_defaultAddress(self, _args: dict[str, Any]) -> Obj:
+        return self._address()
+
+    def f_addressesV2(self, args: dict[str, Any]) -> Connection:
+        first = page_size(args)
+        after = after_id("MailingAddress", args.get("after"))
+        items = (
+            []
+            if first == 0 or after is not None
+            else [(cursor("MailingAddress", 1), self._address())]
+        )
+        return Connection(items, False)
+
+    def f_orders(self, args: dict[str, Any]) -> Connection:
+        self.ctx.need("read_orders", "orders")
+        query = select(DemoOrder).where(self._order_filter())
+        rows, more = fetch_page(self.ctx, query, DemoOrder.id, "Order", args)
+        lines = _line_items(self.ctx, [r.id for r in rows])
+        nodes = [(cursor("Order", r.id), OrderNode(self.ctx, r, lines.get(r.id, []))) for r in rows]
+        return Connection(nodes, more)
+
+
+def _line_items(ctx: Context, order_ids: list[int]) -> dict[int, list[DemoLineItem]]:
+    found: dict[int, list[DemoLineItem]] = {}
+    if order_ids:
+        query = select(DemoLineItem).where(DemoLineItem.order_id.in_(order_ids))
+        for item in ctx.session.scalars(query.order_by(DemoLineItem.id)):
+            found.setdefault(item.order_id, []).append(item)
+    return found
+
+
+class OrderNode(Obj):
+    """Order."""
+
+    typename = "Order"
+
+    def __init__(self, ctx: Context, row: DemoOrder, lines: list[DemoLineItem] | None) -> None:
+        created = iso(row.created_at)
+        super().__init__(
+            {
+                "id": gid("Order", row.id),
+                "legacyResourceId": str(row.id),
+                "name": row.name,
+                "createdAt": created,
+                "processedAt": created,
+                "updatedAt": created,
+                "cancelledAt": None,
+                "closedAt": None,
+                "displayFinancialStatus": row.financial_status.upper(),
+                "displayFulfillmentStatus": row.fulfillment_status.upper(),
+                "currencyCode": row.currency,
+                "email": None,
+                "phone": None,
+                "note": None,
+                "tags": [],
+                "billingAddress": None,
+            }
+        )
+        self.ctx, self.row, self._lines = ctx, row, lines
+
+    def f_totalPriceSet(self, _args: dict[str, Any]) -> Obj:
+        amount = Obj(money(self.row.total_price, self.row.currency))
+        return Obj({"shopMoney": amount, "presentmentMoney": amount})
+
+    def f_shippingAddress(self, _args: dict[str, Any]) -> Obj:
+        r = self.row
+        return address(
+            {
+                "address1": r.shipping_address1,
+                "city": r.shipping_city,
+                "zip": r.shipping_zip,
+                "countryCodeV2": r.shipping_country,
+            }
+        )
+
+    def f_customer(self, _args: dict[str, Any]) -> Obj:
+        return Obj({"id": gid("Customer", self.row.customer_id)})
+
+    def f_lineItems(self, args: dict[str, Any]) -> Connection:
+        first = page_size(args)
+        after = after_id("LineItem", args.get("after")) or 0
+        if self._lines is None:
+            self._lines = _line_items(self.ctx, [self.row.id]).get(self.row.id, [])
+        rest = [item for item in self._lines if item.id > after]
+        nodes = [
+            (cursor("LineItem", item.id), _line_item(item, self.row.currency)) for item in rest
+        ]
+        return Connection(nodes[:first], len(rest) > first)
+
+
+def _line_item(item: DemoLineItem, currency: str) -> Obj:
+    amount = Obj(money(item.price, currency))
+    price = Obj({"shopMoney": amount, "presentmentMoney": amount})
+    obj = Obj(
+        {
+            "id": gid("LineItem", item.id),
+            "title": item.title,
+            "name": item.title,
+            "sku": item.sku,
+            "quantity": item.quantity,
+            "variantTitle": None,
+            "vendor": None,
+            "originalUnitPriceSet": price,
+            "discountedUnitPriceSet": price,
+        }
+    )
+    obj.typename = "LineItem"
+    return obj
+
+
+class QueryRoot(Obj):
+    """The root of every query."""
+
+    typename = "QueryRoot"
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__()
+        self.ctx = ctx
+
+    def _customers(self) -> Select:
+        query = select(DemoCustomer)
+        if self.ctx.shop:
+            query = query.where(DemoCustomer.shop_domain == self.ctx.shop)
+        return query
+
+    def f_customer(self, args: dict[str, Any]) -> CustomerNode | None:
+        self.ctx.need("read_customers", "customer")
+        number = parse_gid(args.get("id"), "Customer")
+        if number is None:
+            raise UserError(f"Invalid global id {args.get('id')!r}")
+        row = self.ctx.session.scalar(self._customers().where(DemoCustomer.id == number))
+        return CustomerNode(self.ctx, row) if row else None
+
+    def f_customers(self, args: dict[str, Any]) -> Connection:
+        self.ctx.need("read_customers", "customers")
+        query = self._customers().where(*search_conditions(str(args.get("query") or "")))
+        rows, more = fetch_page(self.ctx, query, DemoCustomer.id, "Customer", args)
+        counts: dict[int, int] | None = None
+        if "read_all_orders" in self.ctx.scopes:  # else each node counts its recent orders
+            ids = [r.id for r in rows]
+            counts = dict(
+                self.ctx.session.execute(
+                    select(DemoOrder.customer_id, func.count())
+                    .where(DemoOrder.customer_id.in_(ids))
+                    .group_by(DemoOrder.customer_id)
+                )
+                .tuples()
+                .all()
+            )
+        nodes = [
+            (
+                cursor("Customer", r.id),
+                CustomerNode(self.ctx, r, None if counts is None else counts.get(r.id, 0)),
+            )
+            for r in rows
+        ]
+        return Connection(nodes, more)
+
+    def f_order(self, args: dict[str, Any]) -> OrderNode | None:
+        self.ctx.need("read_orders", "order")
+        number = parse_gid(args.get("id"), "Order")
+        query = select(DemoOrder).join(DemoCustomer).where(DemoOrder.id == number)
+        if self.ctx.shop:
+            query = query.where(DemoCustomer.shop_domain == self.ctx.shop)
+        row = self.ctx.session.scalar(query)
+        return OrderNode(self.ctx, row, None) if row else None
+
+    def f_currentAppInstallation(self, _args: dict[str, Any]) -> Obj:
+        scopes = [Obj({"handle": s, "description": None}) for s in sorted(self.ctx.scopes)]
+        return Obj({"id": gid("AppInstallation", 1), "accessScopes": scopes})
+
+    def f_shop(self, _args: dict[str, Any]) -> Obj:
+        domain = self.ctx.shop or "demo.myshopify.com"
+        return Obj({"name": domain.split(".")[0], "myshopifyDomain": domain})

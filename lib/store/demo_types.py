@@ -1,0 +1,180 @@
+"""Building blocks of the demo store's GraphQL types: objects, connections, ids, cursors.
+
+Each GraphQL object is an `Obj` whose methods `f_<field>(args)` resolve fields (plain values
+sit in `values`); `Connection` pages nodes with opaque cursors like Shopify's.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select
+from sqlalchemy.orm import Session
+
+from lib.core.models import utcnow
+
+MAX_PAGE = 250
+
+
+class AccessDenied(Exception):
+    """The app lacks a scope this field needs (`required` names it)."""
+
+    def __init__(self, field_name: str, required: str) -> None:
+        super().__init__(
+            f"Access denied for {field_name} field. Required access: `{required}` access scope."
+        )
+        self.required = required
+
+
+class UserError(Exception):
+    """A bad argument (e.g. page size over 250); reported like Shopify's argument errors."""
+
+
+@dataclass
+class Context:
+    """What a query runs with: a read session, the shop it is about and the granted scopes."""
+
+    session: Session
+    shop: str | None
+    scopes: frozenset[str]
+    now: datetime = field(default_factory=utcnow)
+
+    def need(self, scope: str, field_name: str) -> None:
+        """Raise AccessDenied unless `scope` was granted."""
+        if scope not in self.scopes:
+            raise AccessDenied(field_name, scope)
+
+
+def gid(kind: str, number: int) -> str:
+    """A Shopify global id, e.g. gid://shopify/Customer/7."""
+    return f"gid://shopify/{kind}/{number}"
+
+
+def parse_gid(value: Any, kind: str) -> int | None:
+    """The number inside a gid of `kind` (or a bare number), else None."""
+    text = str(value or "")
+    prefix = f"gid://shopify/{kind}/"
+    text = text[len(prefix) :] if text.startswith(prefix) else text
+    return int(text) if text.isdigit() else None
+
+
+def cursor(kind: str, number: int) -> str:
+    return base64.urlsafe_b64encode(f"{kind}:{number}".encode()).decode()
+
+
+def after_id(kind: str, cursor: Any) -> int | None:
+    if not cursor:
+        return None
+    try:
+        tag, _, number = base64.urlsafe_b64decode(str(cursor)).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        raise UserError(f"Invalid cursor {cursor!r}") from None
+    if tag != kind or not number.isdigit():
+        raise UserError(f"Invalid cursor {cursor!r}")
+    return int(number)
+
+
+def page_size(args: dict[str, Any]) -> int:
+    first = args.get("first")
+    if not isinstance(first, int) or first < 0:
+        raise UserError("you must provide `first` (0 to 250) to paginate a connection")
+    if first > MAX_PAGE:
+        raise UserError(f"The requested page size {first} exceeds the maximum of {MAX_PAGE}")
+    return first
+
+
+def iso(at: datetime | None) -> str | None:
+    return at.strftime("%Y-%m-%dT%H:%M:%SZ") if at else None
+
+
+def money(amount: Decimal | str | float, currency: str) -> dict[str, Any]:
+    return {"amount": f"{Decimal(str(amount)):.2f}", "currencyCode": currency}
+
+
+class Obj:
+    """A GraphQL object: fields are methods taking (args); plain values are in `values`."""
+
+    typename = "Object"
+
+    def __init__(self, values: dict[str, Any] | None = None) -> None:
+        self.values = values or {}
+
+    def resolve(self, name: str) -> Callable[[dict[str, Any]], Any] | None:
+        """The resolver of field `name`, or None when this type has no such field."""
+        if name == "__typename":
+            return lambda _args: self.typename
+        method = getattr(self, "f_" + name, None)
+        if method is not None:
+            return method
+        if name in self.values:
+            return lambda _args: self.values[name]
+        return None
+
+
+class Connection(Obj):
+    """A page of nodes with cursors and pageInfo."""
+
+    typename = "Connection"
+
+    def __init__(self, items: Sequence[tuple[str, Any]], has_next: bool) -> None:
+        super().__init__()
+        self.items, self.has_next = items, has_next
+
+    def f_nodes(self, _args: dict[str, Any]) -> list[Any]:
+        return [node for _, node in self.items]
+
+    def f_edges(self, _args: dict[str, Any]) -> list[Obj]:
+        return [Obj({"cursor": c, "node": n}) for c, n in self.items]
+
+    def f_pageInfo(self, _args: dict[str, Any]) -> Obj:
+        return Obj(
+            {
+                "hasNextPage": self.has_next,
+                "hasPreviousPage": False,
+                "startCursor": self.items[0][0] if self.items else None,
+                "endCursor": self.items[-1][0] if self.items else None,
+            }
+        )
+
+
+def fetch_page(
+    ctx: Context, query: Select, key: Any, kind: str, args: dict[str, Any]
+) -> tuple[list[Any], bool]:
+    first = page_size(args)
+    after = after_id(kind, args.get("after"))
+    if after is not None:
+        query = query.where(key > after)
+    rows = list(ctx.session.scalars(query.order_by(key).limit(first + 1)))
+    return rows[:first], len(rows) > first
+
+
+_ADDRESS_FIELDS = [
+    "id",
+    "firstName",
+    "lastName",
+    "name",
+    "company",
+    "address1",
+    "address2",
+    "city",
+    "province",
+    "provinceCode",
+    "zip",
+    "country",
+    "countryCodeV2",
+    "phone",
+]
+
+
+def address(values: dict[str, Any]) -> Obj:
+    """A MailingAddress from demo columns."""
+    blank = dict.fromkeys(_ADDRESS_FIELDS)
+    derived = {"province": values.get("provinceCode"), "country": values.get("countryCodeV2")}
+    obj = Obj({**blank, **derived, **values})
+    obj.typename = "MailingAddress"
+    return obj

@@ -1,0 +1,98 @@
+"""Shared by the store and export tests: a running demo store, a client, requests to export."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from lib.core.config import Config, load_config
+from lib.core.db import Database
+from lib.core.enums import Channel, RequestType
+from lib.core.lifecycle import NewRequest, open_request
+from lib.core.models import Request, Store
+from lib.store.client import ShopifyClient
+from lib.store.demo_server import DemoStoreServer
+from lib.store.demo_store import DemoStore
+
+TOKEN = "test-token"
+SHOP = "demo-shop.myshopify.com"
+FAST = {"bucket": 1e9, "restore_rate": 1e9}
+"""Limits high enough that tests about data are never throttled."""
+
+
+@contextmanager
+def running_store(db: Database, **options: Any) -> Iterator[DemoStoreServer]:
+    """A demo store over `db` on a free port of 127.0.0.1, stopped afterwards."""
+    settings = {**FAST, **options}
+    server = DemoStoreServer(DemoStore(db, access_token=TOKEN, **settings)).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def client_for(server: DemoStoreServer, **options: Any) -> ShopifyClient:
+    """A client of the demo store's shop with short backoffs (tests stay fast)."""
+    settings: dict[str, Any] = {"backoff_base": 0.01, "backoff_cap": 0.05, **options}
+    return ShopifyClient(server.url, "2025-10", TOKEN, SHOP, **settings)
+
+
+def config_for(server: DemoStoreServer, db: Database, export_dir: Path, **values: Any) -> Config:
+    """A Config pointing at `db`, the demo store and `export_dir` (no real shop)."""
+    base = load_config({})
+    return replace(
+        base,
+        database_url=db.url,
+        demo_store_url=server.url,
+        demo_store_token=TOKEN,
+        export_dir=str(export_dir),
+        **values,
+    )
+
+
+def post(server: DemoStoreServer, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Call one of the demo store's test endpoints (faults, limits, scopes, reset)."""
+    response = httpx.post(f"{server.url}{path}", json=body, timeout=5)
+    response.raise_for_status()
+    return response.json()
+
+
+def open_access_request(
+    db: Database,
+    store: Store,
+    email: str,
+    *,
+    customer_id: str | None = None,
+    channel: Channel = Channel.LOGGED_IN,
+) -> int:
+    """A verified access request (logged-in customers are verified at once); returns its id."""
+    with db.write() as session:
+        request = open_request(
+            session,
+            NewRequest(store, RequestType.ACCESS, channel, email, customer_id=customer_id),
+            actor="customer",
+        )
+        return request.id
+
+
+def request_row(db: Database, request_id: int) -> Request:
+    """The request as stored now."""
+    with db.read() as session:
+        return session.get(Request, request_id)
+
+
+def wait_until(check: Callable[[], Any], timeout: float = 30.0, every: float = 0.05) -> Any:
+    """Poll `check` until it returns something truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"condition not met within {timeout} s")
