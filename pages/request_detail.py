@@ -20,7 +20,6 @@ if request_id is None:
         f"No request {reference!r} here." if reference else "No request chosen.",
         "open one from the Requests page.",
     )
-    st.page_link("pages/requests.py", label="Go to Requests", icon=":material/inbox:")
     st.stop()
 
 soon = int(cached.settings(cached.url())["due_soon_days"])

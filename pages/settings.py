@@ -4,7 +4,7 @@ in lib.core.settings), saved in one audited transaction; the change history; a s
 import streamlit as st
 
 from lib.core.settings import SPECS
-from lib.dashboard import actions, cached, labels, ui
+from lib.dashboard import actions, cached, labels, store_actions, ui
 from lib.dashboard.queries import setting_history
 from lib.dashboard.roles import Right
 from lib.dashboard.session import current_actor
@@ -56,7 +56,7 @@ with st.container(border=True):
     st.caption("Checks that the store answers and which access scopes the app was granted.")
     if st.button("Test connection", key="pd_set_store_test"):
         try:
-            st.success(actions.test_store(actor))
+            st.success(store_actions.test_store(actor))
         except (actions.ActionError, PermissionError) as exc:
             st.error(str(exc))
 

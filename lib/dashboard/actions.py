@@ -42,13 +42,15 @@ def available(module: str) -> bool:
         return False
 
 
-def _feature(module: str, what: str) -> Any:
+def feature(module: str, what: str) -> Any:
+    """The module of another part of Privacy Desk, or ActionError saying it is not installed."""
     if not available(module):
         raise ActionError(f"{what} is not available in this installation yet ({module})")
     return importlib.import_module(module)
 
 
-def _request(session: Session, request_id: int) -> Request:
+def load_request(session: Session, request_id: int) -> Request:
+    """The request, or ActionError."""
     request = session.get(Request, request_id)
     if request is None:
         raise ActionError(f"request {request_id} does not exist")
@@ -61,7 +63,7 @@ def verify_manually(db: Database, actor: Actor, request_id: int, reason: str) ->
     if not reason.strip():
         raise ActionError("say how the identity was verified")
     with db.write() as session:
-        request = _request(session, request_id)
+        request = load_request(session, request_id)
         if request.status not in VERIFIABLE:
             raise ActionError(f"{request.reference} is {request.status}: nothing to verify")
         lifecycle.transition(
@@ -77,9 +79,9 @@ def verify_manually(db: Database, actor: Actor, request_id: int, reason: str) ->
 def resend_verification(db: Database, actor: Actor, request_id: int) -> None:
     """Send a new *Verify Request* link to a guest who has not confirmed yet."""
     require(actor, Right.RESEND_VERIFICATION)
-    notifications = _feature("lib.mail.notifications", "Sending mail")
+    notifications = feature("lib.mail.notifications", "Sending mail")
     with db.write() as session:
-        request = _request(session, request_id)
+        request = load_request(session, request_id)
         if request.status != Status.PENDING_VERIFICATION:
             raise ActionError(
                 f"{request.reference} is {request.status}, not waiting for verification"
@@ -96,19 +98,11 @@ def resend_verification(db: Database, actor: Actor, request_id: int) -> None:
         )
 
 
-def start_export(db: Database, actor: Actor, request_id: int) -> None:
-    """Queue the export job that collects the customer's data from the store."""
-    require(actor, Right.EXPORT)
-    exports = _feature("lib.jobs.exports", "Exporting")
-    with db.write() as session:
-        exports.request_export(session, _request(session, request_id), actor.email)
-
-
 def extend(db: Database, actor: Actor, request_id: int, reason: str) -> None:
     """Extend the deadline once, with a reason, before it passes (lifecycle rules)."""
     require(actor, Right.EXTEND)
     with db.write() as session:
-        request = _request(session, request_id)
+        request = load_request(session, request_id)
         store = session.get(Store, request.store_id)
         timezone = store.timezone if store else "UTC"
         lifecycle.extend(
@@ -120,7 +114,7 @@ def reject(db: Database, actor: Actor, request_id: int, code: str, text: str = "
     """Refuse a request with a structured reason code."""
     require(actor, Right.REJECT)
     with db.write() as session:
-        request = _request(session, request_id)
+        request = load_request(session, request_id)
         lifecycle.reject(
             session, request, actor=actor.email, code=RejectionCode(code), text=text or None
         )
@@ -130,14 +124,14 @@ def add_note(db: Database, actor: Actor, request_id: int, text: str) -> None:
     """Attach a note to the request's timeline."""
     require(actor, Right.NOTE)
     with db.write() as session:
-        lifecycle.add_note(session, _request(session, request_id), actor=actor.email, text=text)
+        lifecycle.add_note(session, load_request(session, request_id), actor=actor.email, text=text)
 
 
 def close(db: Database, actor: Actor, request_id: int, reason: str = "") -> None:
     """Close a request as completed (answered outside the export flow, or delivered)."""
     require(actor, Right.CLOSE)
     with db.write() as session:
-        request = _request(session, request_id)
+        request = load_request(session, request_id)
         if request.status not in CLOSABLE:
             raise ActionError(f"{request.reference} is {request.status}; it cannot be closed")
         lifecycle.transition(
@@ -158,19 +152,6 @@ def change_settings(db: Database, actor: Actor, values: Mapping[str, Any]) -> li
             if set_setting(session, key, value, actor.email) is not None:
                 changed.append(key)
     return changed
-
-
-def test_store(actor: Actor) -> str:
-    """Ask the store which access scopes the app has; a line for people, or ActionError."""
-    require(actor, Right.SETTINGS)
-    store = _feature("lib.store", "The store connection")
-    api = _feature("lib.store.api", "The store connection")
-    try:
-        client = store.store_client()
-        scopes = api.access_scopes(client)
-    except store.StoreError as exc:
-        raise ActionError(f"the store did not answer as expected: {exc}") from exc
-    return f"Connected to {client.base_url}: scopes {', '.join(scopes) or 'none'}"
 
 
 def verify_audit_chain(db: Database, actor: Actor) -> ChainReport:

@@ -34,3 +34,8 @@ def request_type(value: str | None) -> str:
 def store(names: Mapping[int, str], value: int | None) -> str:
     """A store's name (bind `names` with functools.partial); None → `All stores`."""
     return "All stores" if value is None else names.get(value, str(value))
+
+
+def customer(people: list[str], index: int) -> str:
+    """The `index`-th search result's label (bind `people` with functools.partial)."""
+    return people[index]

@@ -75,7 +75,7 @@ def kpis(
 
 
 def _week(days: pd.Series) -> pd.Series:
-    return (days - pd.to_timedelta(days.dt.weekday, unit="D")).dt.normalize()
+    return (days - pd.to_timedelta(days.dt.day_of_week, unit="D")).dt.normalize()
 
 
 def weekly_volume(volume: pd.DataFrame, by: str) -> pd.DataFrame:

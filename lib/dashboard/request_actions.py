@@ -13,7 +13,7 @@ import streamlit as st
 
 from lib.core.db import get_database
 from lib.core.enums import RejectionCode, Status
-from lib.dashboard import actions, labels, ui
+from lib.dashboard import actions, labels, store_actions, ui
 from lib.dashboard.roles import Actor, Right
 
 REQUEST_RIGHTS: tuple[Right, ...] = (
@@ -108,7 +108,7 @@ def render(actor: Actor, request_id: int, status: Status, can_extend: bool, is_o
                 key="pd_act_export",
                 type="primary",
                 on_click=ui.run_action,
-                args=("Export queued", actions.start_export, db, actor, request_id),
+                args=("Export queued", store_actions.start_export, db, actor, request_id),
                 disabled=not ready,
                 help=None if ready else "The export service is not installed yet.",
             )
