@@ -174,6 +174,31 @@ def cmd_links(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the dashboard's request register (or metrics) CSV, streamed, acting as the admin."""
+    from pathlib import Path
+
+    from lib.dashboard.queries import Scope
+    from lib.dashboard.reports import metrics, metrics_csv, write_request_csv
+
+    try:
+        start = date.fromisoformat(args.start) if args.start else None
+        end = date.fromisoformat(args.end) if args.end else None
+    except ValueError:
+        raise UsageError("--from and --to take dates as YYYY-MM-DD") from None
+    if start and end and start > end:
+        raise UsageError(f"--from {start} is after --to {end}")
+    db, out, scope = _database(), Path(args.out), Scope(start=start, end=end)
+    if args.metrics:
+        out.write_bytes(metrics_csv(metrics(db, scope)))
+        print(f"wrote the metrics report to {out}")
+        return 0
+    rows = write_request_csv(db, out, scope, unmask=args.unmask)
+    masked = "unmasked" if args.unmask else "identities masked"
+    print(f"wrote {rows:,} requests to {out} ({masked})")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Migrate, seed demo data into an empty database, then run every local process."""
     from sqlalchemy import func, select
@@ -233,6 +258,13 @@ def build_parser() -> argparse.ArgumentParser:
     links.add_argument("--shop", help="shop domain (default: the first store)")
     links.add_argument("--count", type=int, default=3, help="how many customers to list")
     links.add_argument("--customer", action="append", default=[], help="also as this customer id")
+
+    report = add("report", cmd_report, "write the request register CSV (as the admin)")
+    report.add_argument("--out", required=True, help="CSV file to write")
+    report.add_argument("--from", dest="start", help="received on or after YYYY-MM-DD")
+    report.add_argument("--to", dest="end", help="received on or before YYYY-MM-DD")
+    report.add_argument("--unmask", action="store_true", help="show emails and names")
+    report.add_argument("--metrics", action="store_true", help="the regulatory metrics instead")
 
     run = add("run", cmd_run, "migrate, seed if empty, start every local process")
     run.add_argument("--demo-requests", type=int, default=2000)

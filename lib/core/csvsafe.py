@@ -11,14 +11,18 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+_RISKY = frozenset(FORMULA_PREFIXES)
 
 
 def safe_cell(value: object) -> str:
     """The text to write for `value`: None → "", instants → ISO 8601 UTC, risky text escaped.
 
     Numbers are written as numbers (a negative number is data, not a formula); every other
-    value is turned into text and escaped when it starts like a formula.
+    value is turned into text and escaped when it starts like a formula. Text is checked first:
+    reports call this for every cell.
     """
+    if value.__class__ is str:
+        return f"'{value}" if value[:1] in _RISKY else value  # type: ignore[index]
     if value is None:
         return ""
     if isinstance(value, bool):

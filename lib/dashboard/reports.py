@@ -12,86 +12,57 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, case, select
 
-from lib.core.csvsafe import safe_cell
+from lib.core.csvsafe import safe_cell as cell
 from lib.core.db import Database
 from lib.core.models import Request, Store
 from lib.dashboard.masking import mask_email, mask_name
 from lib.dashboard.queries import Scope, received_counts, response_histogram, scoped
 from lib.dashboard.queries import weighted_median as _median
+from lib.dashboard.sqlfn import day_of, days_between, iso_day, iso_instant
 
 BATCH_ROWS = 5_000
 
 
-@dataclass(frozen=True, slots=True)
-class Column:
-    """One report column: its header and how a row's value is read."""
-
-    header: str
-    read: Callable[[Any], object]
-    identity: bool = False
-
-
-def _days(row: Any) -> int | None:
-    if row.responded_at is None:
-        return None
-    return (row.responded_at.date() - row.received_at.date()).days
-
-
-def _on_time(row: Any) -> bool | None:
-    return None if row.responded_at is None else row.responded_at.date() <= row.due_on
-
-
-COLUMNS: dict[str, Column] = {
-    "reference": Column("reference", lambda r: r.reference),
-    "store": Column("store", lambda r: r.shop_domain),
-    "received_at": Column("received_at", lambda r: r.received_at),
-    "type": Column("type", lambda r: r.type),
-    "channel": Column("channel", lambda r: r.channel),
-    "regime": Column("regime", lambda r: r.regime),
-    "country": Column("country", lambda r: r.country),
-    "status": Column("status", lambda r: r.status),
-    "email": Column("email", lambda r: r.email, identity=True),
-    "name": Column("name", lambda r: r.name, identity=True),
-    "due_on": Column("due_on", lambda r: r.due_on),
-    "extended_due_on": Column("extended_due_on", lambda r: r.extended_due_on),
-    "verified_at": Column("verified_at", lambda r: r.verified_at),
-    "responded_at": Column("responded_at", lambda r: r.responded_at),
-    "days_to_respond": Column("days_to_respond", _days),
-    "on_time": Column("on_time", _on_time),
-    "rejection_code": Column("rejection_code", lambda r: r.rejection_code),
-}
-DEFAULT_COLUMNS: tuple[str, ...] = tuple(COLUMNS)
-_MASKS: dict[str, Callable[[Any], str]] = {"email": mask_email, "name": mask_name}
-_FIELDS = (
-    Request.reference,
-    Store.shop_domain,
-    Request.received_at,
-    Request.type,
-    Request.channel,
-    Request.regime,
-    Request.country,
-    Request.status,
-    Request.email,
-    Request.name,
-    Request.due_on,
-    Request.extended_due_on,
-    Request.verified_at,
-    Request.responded_at,
-    Request.rejection_code,
+ON_TIME = case(
+    (Request.responded_at.is_(None), None),
+    (day_of(Request.responded_at) <= Request.due_on, "true"),
+    else_="false",
 )
+COLUMNS: dict[str, ColumnElement[Any]] = {
+    "reference": Request.reference,
+    "store": Store.shop_domain,
+    "received_at": iso_instant(Request.received_at),
+    "type": Request.type,
+    "channel": Request.channel,
+    "regime": Request.regime,
+    "country": Request.country,
+    "status": Request.status,
+    "email": Request.email,
+    "name": Request.name,
+    "due_on": iso_day(Request.due_on),
+    "extended_due_on": iso_day(Request.extended_due_on),
+    "verified_at": iso_instant(Request.verified_at),
+    "responded_at": iso_instant(Request.responded_at),
+    "days_to_respond": days_between(Request.responded_at, Request.received_at),
+    "on_time": ON_TIME,
+    "rejection_code": Request.rejection_code,
+}
+"""Report columns in order: SQL expressions that already yield the text to write (ISO 8601 UTC
+instants, ISO dates), so no row is turned into Python datetimes on the way to the file."""
+DEFAULT_COLUMNS: tuple[str, ...] = tuple(COLUMNS)
+IDENTITY_MASKS: dict[str, Callable[[Any], str]] = {"email": mask_email, "name": mask_name}
 
 
 def _csv_text(rows: Iterable[Iterable[object]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerows([safe_cell(v) for v in row] for row in rows)
+    writer.writerows([cell(v) for v in row] for row in rows)
     return buffer.getvalue().encode()
 
 
@@ -107,21 +78,22 @@ def check_columns(columns: Iterable[str]) -> tuple[str, ...]:
 def _batches(
     db: Database, scope: Scope, chosen: tuple[str, ...], unmask: bool, batch_rows: int
 ) -> Iterator[list[list[object]]]:
-    readers = [COLUMNS[c].read for c in chosen]
-    masks = [None if unmask else _MASKS.get(c) for c in chosen]
+    masks = [None if unmask else IDENTITY_MASKS.get(c) for c in chosen]
+    masked = [i for i, mask in enumerate(masks) if mask is not None]
     query = scoped(
-        select(*_FIELDS).join(Store, Store.id == Request.store_id).order_by(Request.id), scope
+        select(*(COLUMNS[c].label(c) for c in chosen))
+        .join(Store, Store.id == Request.store_id)
+        .order_by(Request.id),
+        scope,
     )
-    with db.read() as session:
-        result = session.execute(query.execution_options(yield_per=batch_rows))
-        for batch in result.partitions():
-            yield [
-                [
-                    mask(read(row)) if mask else read(row)
-                    for read, mask in zip(readers, masks, strict=True)
-                ]
-                for row in batch
-            ]
+    with db.engine.connect() as conn:
+        result = conn.execution_options(stream_results=True).execute(query)
+        for batch in result.partitions(batch_rows):
+            rows = [list(row) for row in batch]
+            for row in rows:
+                for i in masked:
+                    row[i] = masks[i](row[i])  # type: ignore[misc]
+            yield rows
 
 
 def request_csv(
@@ -134,7 +106,7 @@ def request_csv(
 ) -> Iterator[bytes]:
     """The request register as CSV chunks (header first), oldest request first."""
     chosen = check_columns(columns)
-    yield _csv_text([[COLUMNS[c].header for c in chosen]])
+    yield _csv_text([list(chosen)])
     for batch in _batches(db, scope, chosen, unmask, batch_rows):
         yield _csv_text(batch)
 
@@ -151,7 +123,7 @@ def write_request_csv(
     chosen = check_columns(columns)
     rows = 0
     with out.open("wb") as handle:
-        handle.write(_csv_text([[COLUMNS[c].header for c in chosen]]))
+        handle.write(_csv_text([list(chosen)]))
         for batch in _batches(db, scope, chosen, unmask, BATCH_ROWS):
             handle.write(_csv_text(batch))
             rows += len(batch)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Date, Integer
+from sqlalchemy import Date, Integer, String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
@@ -82,3 +82,45 @@ def _unindexed_sqlite(element: unindexed, compiler: Any, **kw: Any) -> str:
 def _unindexed_default(element: unindexed, compiler: Any, **kw: Any) -> str:
     (column,) = list(element.clauses)
     return compiler.process(column, **kw)
+
+
+class iso_instant(FunctionElement[str]):
+    """An instant as `2026-03-02T09:30:00Z` text (UTC), formatted by the database."""
+
+    type = String()
+    inherit_cache = True
+    name = "iso_instant"
+
+
+class iso_day(FunctionElement[str]):
+    """A date as `2026-03-02` text."""
+
+    type = String()
+    inherit_cache = True
+    name = "iso_day"
+
+
+@compiles(iso_instant, "sqlite")
+def _iso_instant_sqlite(element: iso_instant, compiler: Any, **kw: Any) -> str:
+    (column,) = list(element.clauses)
+    text = compiler.process(column, **kw)  # stored as naive UTC `YYYY-MM-DD HH:MM:SS.ffffff`
+    return f"(substr({text}, 1, 10) || 'T' || substr({text}, 12, 8) || 'Z')"
+
+
+@compiles(iso_instant)
+def _iso_instant_default(element: iso_instant, compiler: Any, **kw: Any) -> str:
+    (column,) = list(element.clauses)
+    text = compiler.process(column, **kw)
+    return f"to_char({text} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+
+@compiles(iso_day, "sqlite")
+def _iso_day_sqlite(element: iso_day, compiler: Any, **kw: Any) -> str:
+    (column,) = list(element.clauses)
+    return compiler.process(column, **kw)
+
+
+@compiles(iso_day)
+def _iso_day_default(element: iso_day, compiler: Any, **kw: Any) -> str:
+    (column,) = list(element.clauses)
+    return f"to_char({compiler.process(column, **kw)}, 'YYYY-MM-DD')"
