@@ -27,7 +27,9 @@ def local_services(config: Config) -> list[Service]:
     """The processes `make run` starts, in start order."""
     python = (sys.executable, "-m", "lib")
     intake = f"http://{config.intake_host}:{config.intake_port}"
+    demo_store = [Service("demo store", (*python, "store"), config.demo_store_url)]
     return [
+        *(demo_store if config.demo_mode else []),  # the shop when SHOPIFY_SHOP is unset
         Service("intake", (*python, "intake"), f"{intake}/healthz (try `python -m lib links`)"),
         Service("worker", (*python, "worker")),
         Service(

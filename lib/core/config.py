@@ -33,6 +33,8 @@ class Config:
     demo_store_token: str = "demo-store-token"  # noqa: S105 - the local demo store only
     demo_store_bucket: int = 2000
     demo_store_restore_rate: int = 100
+    store_max_attempts: int = 6
+    store_backoff_ms: int = 500
     shopify_shop: str = ""
     shopify_access_token: str = ""
     shopify_api_secret: str = "local-dev-secret"  # noqa: S105 - local walk-through only

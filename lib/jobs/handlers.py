@@ -6,13 +6,32 @@ job kinds that exist.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from lib.core.config import Config
-from lib.jobs.worker import Chore, Handler
+from lib.jobs.worker import Chore, Handler, JobContext
+
+
+def _export(config: Config) -> Handler:
+    from lib.jobs.export_job import run_export
+
+    return lambda ctx: run_export(ctx, config)
+
+
+def _store_sync(config: Config) -> Handler:
+    from lib.store.sync import sync_stores
+
+    def run(ctx: JobContext) -> Mapping[str, Any]:
+        counts = sync_stores(ctx.db, config, lambda done, note: ctx.progress(done, None, note))
+        return vars(counts)
+
+    return run
 
 
 def job_handlers(config: Config) -> dict[str, Handler]:
     """Job kind → handler."""
-    return {**_maintenance()}
+    return {"export": _export(config), "store_sync": _store_sync(config), **_maintenance()}
 
 
 def _maintenance() -> dict[str, Handler]:
@@ -50,4 +69,6 @@ def chores(config: Config) -> tuple[Chore, ...]:
 
 def periodic_jobs() -> dict[str, float]:
     """Job kinds kept scheduled, with their interval in seconds."""
-    return {**_periodic_maintenance()}
+    from lib.store.sync import SYNC_INTERVAL_SECONDS, SYNC_KIND
+
+    return {SYNC_KIND: SYNC_INTERVAL_SECONDS, **_periodic_maintenance()}

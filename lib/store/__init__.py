@@ -42,22 +42,34 @@ def store_client(config: Config | None = None, shop_domain: str | None = None) -
         StoreError: a real shop is configured and `shop_domain` names another one.
     """
     config = config or get_config()
+    retry = (config.store_max_attempts, config.store_backoff_ms)
     if config.demo_mode:
-        return _client(
-            config.demo_store_url, config.shopify_api_version, config.demo_store_token, shop_domain
-        )
+        demo = (config.demo_store_url, config.shopify_api_version, config.demo_store_token)
+        return _client(*demo, shop_domain, retry)
     if shop_domain and shop_domain != config.shopify_shop:
         raise StoreError(
             f"no access token for {shop_domain}: SHOPIFY_SHOP is {config.shopify_shop}"
         )
     base = config.shopify_shop
     base = base if base.startswith("http") else f"https://{base}"
-    return _client(base, config.shopify_api_version, config.shopify_access_token, None)
+    return _client(base, config.shopify_api_version, config.shopify_access_token, None, retry)
 
 
 @cache
-def _client(base_url: str, version: str, token: str, shop: str | None) -> ShopifyClient:
-    return ShopifyClient(base_url, version, token, shop)
+def _client(
+    base_url: str, version: str, token: str, shop: str | None, retry: tuple[int, int]
+) -> ShopifyClient:
+    attempts, backoff_ms = retry
+    first = backoff_ms / 1000
+    return ShopifyClient(
+        base_url,
+        version,
+        token,
+        shop,
+        max_attempts=attempts,
+        backoff_base=first,
+        backoff_cap=16 * first,
+    )
 
 
 def get_customer(

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
 import httpx
+import uvicorn
 
 from lib.core.config import Config, load_config
 from lib.core.db import Database
 from lib.core.enums import Channel, RequestType
 from lib.core.lifecycle import NewRequest, open_request
 from lib.core.models import Request, Store
+from lib.intake.app import create_app
 from lib.store.client import ShopifyClient
 from lib.store.demo_server import DemoStoreServer
 from lib.store.demo_store import DemoStore
@@ -96,3 +101,35 @@ def wait_until(check: Callable[[], Any], timeout: float = 30.0, every: float = 0
             return value
         time.sleep(every)
     raise AssertionError(f"condition not met within {timeout} s")
+
+
+def config_env(config: Config) -> dict[str, str]:
+    """The environment a subprocess needs to load `config` (every field as its variable)."""
+    env = {key: value for key, value in os.environ.items() if key not in _CONFIG_NAMES}
+    env.update({f.name.upper(): str(getattr(config, f.name)) for f in fields(Config)})
+    return env
+
+
+_CONFIG_NAMES = {f.name.upper() for f in fields(Config)}
+
+
+@contextmanager
+def running_intake_app(db: Database, config: Config) -> Iterator[httpx.Client]:
+    """The intake service (create_app) under uvicorn on 127.0.0.1; yields a client for it."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(db, config), log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    wait_until(lambda: server.started, timeout=10, every=0.01)
+    try:
+        base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        with httpx.Client(base_url=base, timeout=10) as http:
+            yield http
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()

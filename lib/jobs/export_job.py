@@ -1,0 +1,248 @@
+"""The `export` job: build a request's package from the store and hand it over for review.
+
+The customer and their orders are fetched page by page into the package (progress on the job),
+then one transaction finishes everything: the job done, the Export row, the request
+`ready_for_review`, the `export` audit event and the merchant's *export ready* mail. A worker
+that dies before that commit leaves only files, which the next attempt clears; a worker whose
+lease was taken over writes nothing. After the last failed attempt (or a failure retrying cannot
+fix) the request goes back to `verified` with the reason, and the job shows the error.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lib.core.audit import SYSTEM_ACTOR, append_event
+from lib.core.config import Config
+from lib.core.enums import EventKind, JobStatus, Status
+from lib.core.lifecycle import transition
+from lib.core.models import Export, Job, Request, Store, utcnow
+from lib.core.settings import get_setting
+from lib.jobs.package import BuiltPackage, PackageInfo, PackageWriter, derive_passphrase
+from lib.jobs.queue import complete
+from lib.jobs.worker import JobContext, LeaseLost, PermanentError
+from lib.mail.notifications import notify_merchant
+from lib.store import store_client
+from lib.store.api import (
+    access_scopes,
+    customer_by_email,
+    customer_profile,
+    order_pages,
+    orders_page_size,
+)
+from lib.store.client import CustomerNotFound, StoreAuthError, StoreQueryError
+
+WORK_DIR = ".work"
+
+
+def run_export(ctx: JobContext, config: Config) -> Mapping[str, Any]:
+    """The `export` job: build the request's package and hand it over for review."""
+    request_id = int(ctx.job.payload["request_id"])
+    with ctx.db.read() as session:
+        request = session.get(Request, request_id)
+        if request is None:
+            raise PermanentError(f"request {request_id} does not exist")
+        store = session.get(Store, request.store_id)
+        encrypt = bool(get_setting(session, "encrypt_exports"))
+        history = _history(session, request)
+    if Status(request.status) is not Status.IN_PROGRESS:
+        raise PermanentError(f"{request.reference} is {request.status}; nothing to export")
+    try:
+        return _build(ctx, config, request, store, history, encrypt)
+    except LeaseLost:
+        raise
+    except (CustomerNotFound, StoreAuthError, StoreQueryError) as exc:
+        _hand_back(ctx, request_id, str(exc))
+        raise PermanentError(str(exc)) from exc
+    except Exception as exc:
+        if ctx.job.attempts >= ctx.job.max_attempts:
+            _hand_back(ctx, request_id, f"{type(exc).__name__}: {exc}")
+        raise
+
+
+def _history(session: Session, request: Request) -> list[tuple[Any, ...]]:
+    rows = session.scalars(
+        select(Request)
+        .where(Request.store_id == request.store_id, Request.email == request.email)
+        .order_by(Request.received_at)
+    )
+    return [
+        (
+            r.reference, r.type, r.channel, r.status, r.received_at, r.verified_at,
+            r.responded_at, r.closed_at, r.due_on, r.regime, r.rejection_code,
+        )
+        for r in rows
+    ]  # fmt: skip
+
+
+def _build(
+    ctx: JobContext,
+    config: Config,
+    request: Request,
+    store: Store,
+    history: list[tuple[Any, ...]],
+    encrypt: bool,
+) -> dict[str, Any]:
+    client = store_client(config, store.shop_domain)
+    customer_id = request.customer_id
+    if not customer_id:
+        found = customer_by_email(client, request.email)
+        if found is None:
+            raise CustomerNotFound(
+                f"no customer with the email {request.email} in {store.shop_domain}"
+            )
+        customer_id = found.id
+    profile = customer_profile(client, customer_id)
+    orders = int(profile.get("numberOfOrders") or 0)
+    pages = 1 + max(1, math.ceil(orders / orders_page_size(client)))
+    ctx.progress(1, pages, "customer profile")
+    folder = config.export_path()
+    _clear_leftovers(folder, ctx.job.id)
+    name = f"{request.reference}-{ctx.job.id}-{secrets.token_hex(4)}.zip"
+    writer = PackageWriter(folder / WORK_DIR / f"{ctx.job.id}-{ctx.job.attempts}")
+    target = folder / name
+    try:
+        writer.customer(profile)
+        done = 1
+        for page in order_pages(client, customer_id):
+            writer.orders(page.orders)
+            done += 1
+            ctx.progress(done, max(pages, done + page.has_next), f"orders page {done - 1}")
+        writer.requests(history)
+        scopes = tuple(access_scopes(client))
+        info = PackageInfo(
+            reference=request.reference or str(request.id),
+            shop=store.shop_domain,
+            api_version=config.shopify_api_version,
+            generated_at=utcnow(),
+            customer_id=str(customer_id),
+            scopes=scopes,
+            notes=_notes(scopes),
+        )
+        passphrase = derive_passphrase(config.token_secret, name) if encrypt else None
+        built = writer.build(info, target, passphrase)
+    finally:
+        writer.discard()
+    try:
+        return _finish(ctx, config, request.id, built, encrypt)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+
+
+def _notes(scopes: tuple[str, ...]) -> tuple[str, ...]:
+    if "read_all_orders" in scopes:
+        return ()
+    return (
+        "the shop's app could read only orders of the last 60 days (it lacks Shopify's "
+        "read_all_orders access); older orders are not in this package",
+    )
+
+
+def _clear_leftovers(folder: Path, job_id: int) -> None:
+    """Remove what an earlier, interrupted attempt of this job left on disk."""
+    for stale in (folder / WORK_DIR).glob(f"{job_id}-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    for stale in folder.glob(f".*-{job_id}-*.zip.part"):
+        stale.unlink(missing_ok=True)
+
+
+def _lock_job(session: Session, ctx: JobContext) -> bool:
+    """Lock our job row for this transaction; False when another worker holds it now."""
+    owned = session.scalars(
+        select(Job.id)
+        .where(
+            Job.id == ctx.job.id,
+            Job.lease_owner == ctx.worker_id,
+            Job.status == JobStatus.RUNNING,
+        )
+        .with_for_update()
+    ).first()
+    return owned is not None
+
+
+def _finish(
+    ctx: JobContext, config: Config, request_id: int, built: BuiltPackage, encrypt: bool
+) -> dict[str, Any]:
+    lines = built.rows["order_lines.csv"]
+    result = {"file": built.path.name, "orders": built.rows["orders.csv"], "line_items": lines}
+    with ctx.db.write() as session:
+        if not _lock_job(session, ctx):
+            raise LeaseLost(f"job {ctx.job.id} was taken over before it finished")
+        request = session.get(Request, request_id, with_for_update=True, populate_existing=True)
+        if Status(request.status) is not Status.IN_PROGRESS:  # canceled or rejected meanwhile
+            built.path.unlink(missing_ok=True)
+            return {**result, "file": None, "skipped": f"request is {request.status}"}
+        export = Export(
+            request_id=request_id,
+            job_id=ctx.job.id,
+            path=str(built.path),
+            size_bytes=built.size,
+            sha256=built.sha256,
+            encrypted=encrypt,
+            order_count=built.rows["orders.csv"],
+        )
+        session.add(export)
+        session.flush()
+        complete(ctx.db, ctx.job.id, ctx.worker_id, {**result, "export_id": export.id}, session)
+        store = session.get(Store, request.store_id)
+        notify_merchant(
+            session,
+            request,
+            store,
+            event="export_ready",
+            context={
+                "export": {**result, "bytes": built.size, "encrypted": encrypt},
+                "review_url": f"{config.dashboard_url.rstrip('/')}/request?ref={request.reference}",
+            },
+            dedupe_key=f"merchant:export_ready:{export.id}",
+        )
+        # The audit events come last: appending locks the chain's head until the commit.
+        append_event(
+            session,
+            actor=SYSTEM_ACTOR,
+            kind=EventKind.EXPORT,
+            request_id=request_id,
+            details={
+                "export_id": export.id,
+                "sha256": built.sha256,
+                "bytes": built.size,
+                **result,
+                "encrypted": encrypt,
+                "requested_by": ctx.job.created_by,
+                "worker": ctx.worker_id,
+            },
+        )
+        transition(
+            session,
+            request,
+            Status.READY_FOR_REVIEW,
+            actor=SYSTEM_ACTOR,
+            details={"export_id": export.id},
+        )
+        return {**result, "export_id": export.id}
+
+
+def _hand_back(ctx: JobContext, request_id: int, reason: str) -> None:
+    """The export failed for good: the request goes back to `verified`, with the reason."""
+    with ctx.db.write() as session:
+        if not _lock_job(session, ctx):
+            return
+        request = session.get(Request, request_id, with_for_update=True, populate_existing=True)
+        if request is not None and Status(request.status) is Status.IN_PROGRESS:
+            transition(
+                session,
+                request,
+                Status.VERIFIED,
+                actor=SYSTEM_ACTOR,
+                reason=f"export failed: {reason}"[:500],
+                details={"job": ctx.job.id},
+            )
