@@ -218,6 +218,42 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_services(local_services(get_config()))
 
 
+def cmd_store(args: argparse.Namespace) -> int:
+    """Serve the demo store (Shopify Admin GraphQL subset over the demo tables) until Ctrl-C."""
+    import logging
+
+    from lib.core.config import get_config
+    from lib.store.demo_server import serve
+
+    config = get_config()
+    logging.basicConfig(level=config.log_level, format="%(asctime)s %(name)s %(message)s")
+    _database()
+    serve(config, args.port)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Export a customer's data (a staff request); with --wait, print the package's path."""
+    from lib.core.config import get_config
+    from lib.jobs.exports import ExportFailed, export_by_email, wait_for_export
+
+    db = _database()
+    try:
+        reference, job_id, created = export_by_email(db, args.email, args.actor, args.shop)
+    except LookupError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"{reference}: export job {job_id} {'queued' if created else 'already queued'}")
+    if not args.wait:
+        return 0
+    try:
+        path = wait_for_export(db, get_config(), job_id, lambda line: print(line, file=sys.stderr))
+    except ExportFailed as exc:
+        print(f"error: the export failed: {exc}", file=sys.stderr)
+        return 1
+    print(path)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
     parser = argparse.ArgumentParser(prog="python -m lib", description="Privacy Desk commands")
@@ -273,6 +309,15 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--requests", type=int, default=2000)
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    store = add("store", cmd_store, "serve the demo store (when no real shop is configured)")
+    store.add_argument("--port", type=int, help="port (default DEMO_STORE_PORT)")
+
+    export = add("export", cmd_export, "export a customer's data into a package")
+    export.add_argument("--email", required=True, help="the customer's email address")
+    export.add_argument("--shop", help="shop domain (needed when there are several stores)")
+    export.add_argument("--actor", default="cli", help="who asks (recorded in the audit trail)")
+    export.add_argument("--wait", action="store_true", help="run it now and print the path")
     return parser
 
 
