@@ -105,8 +105,9 @@ def _build(
     pages = 1 + max(1, math.ceil(orders / orders_page_size(client)))
     ctx.progress(1, pages, "customer profile")
     folder = config.export_path()
-    _clear_leftovers(folder, ctx.job.id)
-    name = f"{request.reference}-{ctx.job.id}-{secrets.token_hex(4)}.zip"
+    prefix = f"{request.reference}-{ctx.job.id}-"
+    _clear_leftovers(folder, ctx.job.id, prefix)
+    name = f"{prefix}{secrets.token_hex(4)}.zip"
     writer = PackageWriter(folder / WORK_DIR / f"{ctx.job.id}-{ctx.job.attempts}")
     target = folder / name
     try:
@@ -147,12 +148,17 @@ def _notes(scopes: tuple[str, ...]) -> tuple[str, ...]:
     )
 
 
-def _clear_leftovers(folder: Path, job_id: int) -> None:
-    """Remove what an earlier, interrupted attempt of this job left on disk."""
+def _clear_leftovers(folder: Path, job_id: int, prefix: str) -> None:
+    """Remove what an earlier, interrupted attempt of this job left on disk.
+
+    A package of this job can only be a leftover: the job is marked done in the transaction
+    that records its package, and a worker that lost its lease deletes its own file.
+    """
     for stale in (folder / WORK_DIR).glob(f"{job_id}-*"):
         shutil.rmtree(stale, ignore_errors=True)
-    for stale in folder.glob(f".*-{job_id}-*.zip.part"):
-        stale.unlink(missing_ok=True)
+    for pattern in (f"{prefix}*.zip", f".{prefix}*.zip.part"):
+        for stale in folder.glob(pattern):
+            stale.unlink(missing_ok=True)
 
 
 def _lock_job(session: Session, ctx: JobContext) -> bool:

@@ -62,6 +62,9 @@ def test_worker_killed_mid_export_is_replaced_and_the_job_done_once(
         assert killed.status == JobStatus.RUNNING and killed.attempts == 1
         assert killed.progress_done < killed.progress_total
         assert list((tmp_path / ".work").iterdir())  # the dead worker's half-written files
+        reference = request_row(db, request_id).reference
+        orphan = tmp_path / f"{reference}-{job_id}-0dead0ff.zip"  # as if killed after renaming
+        orphan.write_bytes(b"PK\x05\x06" + bytes(18))
         post(server, "/_demo/faults", {"delay": 0.0})
         with db.write() as session:  # the lease runs out (60 s in production)
             session.execute(update(Job).values(lease_expires_at=utcnow()))
@@ -78,6 +81,7 @@ def test_worker_killed_mid_export_is_replaced_and_the_job_done_once(
     assert request_row(db, request_id).status == Status.READY_FOR_REVIEW
     assert len(rows(read_package(Path(export.path))["orders.csv"])) == 200
     assert [p.name for p in tmp_path.glob("*.zip")] == [Path(export.path).name]
+    assert not orphan.exists()
     assert not list((tmp_path / ".work").iterdir()) and not list(tmp_path.glob(".*.part"))
 
 
