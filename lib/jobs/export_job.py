@@ -38,7 +38,7 @@ from lib.store.api import (
     order_pages,
     orders_page_size,
 )
-from lib.store.client import CustomerNotFound, StoreAuthError, StoreQueryError
+from lib.store.client import CustomerNotFound, StoreError, StoreUnavailable
 
 WORK_DIR = ".work"
 
@@ -59,13 +59,20 @@ def run_export(ctx: JobContext, config: Config) -> Mapping[str, Any]:
         return _build(ctx, config, request, store, history, encrypt)
     except LeaseLost:
         raise
-    except (CustomerNotFound, StoreAuthError, StoreQueryError) as exc:
-        _hand_back(ctx, request_id, str(exc))
+    except StoreError as exc:
+        if isinstance(exc, StoreUnavailable):  # the store may answer again: retry the job
+            _after_last_attempt(ctx, request_id, exc)
+            raise
+        _hand_back(ctx, request_id, str(exc))  # a missing customer, scope or token: tell staff
         raise PermanentError(str(exc)) from exc
     except Exception as exc:
-        if ctx.job.attempts >= ctx.job.max_attempts:
-            _hand_back(ctx, request_id, f"{type(exc).__name__}: {exc}")
+        _after_last_attempt(ctx, request_id, exc)
         raise
+
+
+def _after_last_attempt(ctx: JobContext, request_id: int, exc: Exception) -> None:
+    if ctx.job.attempts >= ctx.job.max_attempts:
+        _hand_back(ctx, request_id, f"{type(exc).__name__}: {exc}")
 
 
 def _history(session: Session, request: Request) -> list[tuple[Any, ...]]:

@@ -243,3 +243,17 @@ def test_a_customer_missing_from_the_store_fails_clearly_and_hands_the_request_b
     assert request_row(sqlite_db, request_id).status == Status.VERIFIED
     assert last.to_status == Status.VERIFIED and "export failed" in last.reason
     assert not list(tmp_path.glob("*.zip"))
+
+
+def test_a_missing_scope_fails_at_once_naming_it(sqlite_db: Database, tmp_path: Path) -> None:
+    store = make_store(sqlite_db)
+    ada = add_demo_customer(sqlite_db, email="ada@example.com")
+    request_id = open_access_request(sqlite_db, store, "ada@example.com", customer_id=str(ada.id))
+    with running_store(sqlite_db, scopes=frozenset({"read_customers"})) as server:
+        job_id, _ = click_export(sqlite_db, request_id)
+        run_worker(sqlite_db, config_for(server, sqlite_db, tmp_path))
+    with sqlite_db.read() as session:
+        job = session.get(Job, job_id)
+    assert job.status == JobStatus.FAILED and job.attempts == 1  # retrying cannot help
+    assert "lacks the `read_orders` access scope" in job.last_error
+    assert request_row(sqlite_db, request_id).status == Status.VERIFIED
