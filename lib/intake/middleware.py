@@ -16,6 +16,8 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
+DRAIN_CAP = 8 * 1024 * 1024
+"""Oversized bodies up to this size are read and dropped so that the 413 reaches the client."""
 DEFAULT_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),  # links carry tokens: never leak them in Referer
@@ -63,6 +65,19 @@ class BodyLimitMiddleware:
                 return limit
         return self.limit
 
+    @staticmethod
+    async def _too_large(receive: Receive, send: Send, limit: int, *, drain: bool) -> None:
+        """Answer 413. Reading the rest first (up to DRAIN_CAP) lets the client see the answer
+        instead of a connection reset; the server cannot read after it has answered."""
+        drained = 0
+        while drain and drained <= DRAIN_CAP:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            drained += len(message.get("body", b""))
+            drain = message.get("more_body", False)
+        await _reject(send, 413, f"request body larger than {limit} bytes")
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
@@ -74,7 +89,7 @@ class BodyLimitMiddleware:
                 await _reject(send, 400, "Content-Length is not a number")
                 return
             if int(declared) > limit:
-                await _reject(send, 413, f"request body larger than {limit} bytes")
+                await self._too_large(receive, send, limit, drain=int(declared) <= DRAIN_CAP)
                 return
         chunks: list[bytes] = []
         size = 0
@@ -85,7 +100,8 @@ class BodyLimitMiddleware:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
-                await _reject(send, 413, f"request body larger than {limit} bytes")
+                more = message.get("more_body", False)
+                await self._too_large(receive, send, limit, drain=more)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
