@@ -28,10 +28,9 @@ from lib.core.deadlines import Regime, compute_deadline
 from lib.core.enums import Channel, EventKind, RequestType
 from lib.core.lifecycle import NewRequest, local_date, open_request
 from lib.core.models import Request, Store, WebhookReceipt, utcnow
-from lib.core.settings import get_setting
 from lib.intake.customers import customer_by_id
-from lib.intake.submit import store_for
-from lib.mail.notifications import on_request_received
+from lib.intake.submit import intake_write, store_for
+from lib.mail.notifications import on_request_received, setting
 from lib.security import verify_webhook_hmac
 
 log = logging.getLogger("privacy_desk.webhooks")
@@ -82,11 +81,11 @@ def handle_delivery(
     topic = (delivery.topic or "").strip()[:64]
     if not delivery.webhook_id or payload is None or shop is None:
         problem = "missing_id" if not delivery.webhook_id else "bad_payload"
-        with db.write() as session:
+        with intake_write(db) as session:
             session.add(_receipt(delivery, topic, shop, problem, webhook_id=None))
         return Outcome(400, problem)
     try:
-        with db.write() as session:
+        with intake_write(db) as session:
             receipt = _receipt(delivery, topic, shop, "received", webhook_id=delivery.webhook_id)
             session.add(receipt)
             session.flush()  # a replay stops here (unique webhook id)
@@ -196,8 +195,8 @@ def _act(
             orders_requested=_ids(payload.get(orders_key)),
         ),
         actor=SHOPIFY_ACTOR,
-        default_regime=str(get_setting(session, "default_regime")),
-        target_days=int(get_setting(session, "internal_target_days")),
+        default_regime=str(setting(session, "default_regime")),
+        target_days=int(setting(session, "internal_target_days")),
         at=now,
     )
     # Shopify's own 30-day clock runs alongside the customer's legal regime.

@@ -16,7 +16,6 @@ from sqlalchemy import select
 
 from lib.core.enums import OPEN_STATUSES, Status
 from lib.core.models import Store
-from lib.core.settings import get_setting
 from lib.intake.customers import customer_by_id
 from lib.intake.links import signed_query
 from lib.intake.pages import page_response
@@ -29,6 +28,7 @@ from lib.intake.submit import (
     submit_logged_in,
 )
 from lib.intake.verify import VerifyOutcome, verify_request
+from lib.mail.notifications import setting
 
 router = APIRouter(tags=["storefront"])
 
@@ -87,7 +87,7 @@ def _state(request: Request, sf: Storefront) -> dict[str, Any]:
     db = request.app.state.db
     with db.read() as session:
         store = session.scalars(select(Store).where(Store.shop_domain == sf.shop)).first()
-        guests = bool(get_setting(session, "guest_support"))
+        guests = bool(setting(session, "guest_support"))
         customer = None
         if store is not None and sf.customer_id is not None:
             customer = customer_by_id(session, store, sf.customer_id)

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from lib.core.config import Config, get_config
 from lib.core.enums import Channel, RequestType
 from lib.core.models import OutboxMail, Request, Store
-from lib.core.settings import get_setting
+from lib.core.settings import all_settings
 from lib.mail.outbox import queue_mail
 from lib.security import issue_token, read_token
 
@@ -58,6 +58,14 @@ CUSTOMER_EVENTS: dict[str, tuple[str, str]] = {
     "data_ready": ("notify_customer_data_ready", "data_ready"),
 }
 STOREFRONT_CHANNELS = frozenset({Channel.LOGGED_IN, Channel.GUEST})
+
+
+def setting(session: Session, key: str) -> Any:
+    """A merchant setting as of this transaction: all settings are read once per session."""
+    snapshot = session.info.get("merchant_settings")
+    if snapshot is None:
+        snapshot = session.info["merchant_settings"] = all_settings(session)
+    return snapshot[key]
 
 
 def store_view(store: Store) -> dict[str, Any]:
@@ -102,7 +110,7 @@ def send_verification(
     new link; earlier unused links keep working until they expire).
     """
     config = config or get_config()
-    hours = int(get_setting(session, "verification_link_hours"))
+    hours = int(setting(session, "verification_link_hours"))
     token = issue_token(config.token_secret, VERIFY_PURPOSE, str(request.id), hours * 3600)
     token_id = read_token(token, config.token_secret, VERIFY_PURPOSE).token_id
     queue_mail(
@@ -131,8 +139,8 @@ def notify_customer(
     dedupe_key: str | None = None,
 ) -> OutboxMail | None:
     """Queue the customer's mail for `event` if its setting is on and the request has an email."""
-    setting, template = CUSTOMER_EVENTS[event]
-    if not request.email or not get_setting(session, setting):
+    switch, template = CUSTOMER_EVENTS[event]
+    if not request.email or not setting(session, switch):
         return None
     return queue_mail(
         session,
@@ -159,13 +167,13 @@ def notify_merchant(
     dedupe_key: str | None = None,
 ) -> OutboxMail | None:
     """Queue the merchant's mail for `event` to the `merchant_email` setting, if switched on."""
-    setting, template = MERCHANT_EVENTS[event]
-    if not get_setting(session, setting):
+    switch, template = MERCHANT_EVENTS[event]
+    if not setting(session, switch):
         return None
     return queue_mail(
         session,
         template=template,
-        to=str(get_setting(session, "merchant_email")),
+        to=str(setting(session, "merchant_email")),
         context={
             "store": store_view(store),
             "request": request_view(request),

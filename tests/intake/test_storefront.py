@@ -10,12 +10,13 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from lib.core.db import Database
 from lib.core.enums import EventKind
 from lib.core.models import OutboxMail, RateLimitHit, Request, RequestEvent
 from lib.intake.app import BODY_LIMIT
 from lib.intake.links import signed_query
 from lib.security import sign_app_proxy_query
-from tests.intake.conftest import SHOP, Intake, sqlite_only
+from tests.intake.conftest import SHOP, Intake, running_intake, sqlite_only
 from tests.mail.smtp_sink import SmtpSink, html_part
 
 FORM = {"email": "ada@example.com"}
@@ -298,3 +299,12 @@ def test_health_and_openapi(intake: Intake) -> None:
         "/healthz",
     } <= set(schema["paths"])
     assert intake.http.get("/docs").status_code == 404
+
+
+def test_health_reports_an_unreachable_database() -> None:
+    unreachable = Database("postgresql://nobody@127.0.0.1:1/none")
+    with running_intake(unreachable) as broken:
+        response = broken.http.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "unreachable"}
+    assert "nobody" not in response.text
