@@ -91,13 +91,15 @@ else:
     )
 totals = overview.funnel_totals(data.volume)
 if totals["submitted"]:
+    changes = overview.changes_between(data.guest_changes, start, end)
     right.altair_chart(
-        charts.verification_funnel(overview.verification_funnel(data.volume), data.guest_changes),
+        charts.verification_funnel(overview.verification_funnel(data.volume), changes),
         width="stretch",
     )
+    marks = " Grey lines: *Support guest visitors* changed." if len(changes) else ""
     right.caption(
         f"{totals['submitted']:,} guest requests submitted → {totals['verified']:,} verified → "
-        f"{totals['expired']:,} expired unverified. Grey lines: *Support guest visitors* changed."
+        f"{totals['expired']:,} expired unverified.{marks}"
     )
 else:
     right.info("No guest requests in this range, so no verification funnel to show.")

@@ -20,7 +20,11 @@ def weekly_volume(frame: pd.DataFrame, by: str, title: str) -> alt.Chart:
         alt.Chart(frame, title=title, height=HEIGHT)
         .mark_bar()
         .encode(
-            x=alt.X("week:T", title="Week", timeUnit="yearmonthdate"),
+            x=alt.X(
+                "yearmonthdate(week):O",
+                title="Week starting",
+                axis=alt.Axis(format="%d %b", labelAngle=-45, labelOverlap="greedy"),
+            ),
             y=alt.Y("requests:Q", title="Requests", stack="zero"),
             color=alt.Color(f"{by}:N", title=by.capitalize()),
             tooltip=[
@@ -51,8 +55,10 @@ def response_times(distribution: pd.DataFrame, deadlines: pd.DataFrame) -> alt.F
     merged = distribution.merge(deadlines, on="regime", how="left")
     return (
         alt.layer(bars, rule, data=merged)
+        .properties(width=250, height=150)
         .facet(facet=alt.Facet("regime:N", title=None), columns=3)
-        .properties(title="Response time per regime (red: legal deadline)")
+        .properties(title="Response time per regime (red: legal deadline, days)")
+        .resolve_scale(y="independent")
     )
 
 

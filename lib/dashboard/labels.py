@@ -32,8 +32,8 @@ def request_type(value: str | None) -> str:
 
 
 def store(names: Mapping[int, str], value: int | None) -> str:
-    """A store's name (bind `names` with functools.partial); None → `All stores`."""
-    return "All stores" if value is None else names.get(value, str(value))
+    """A store's name (bind `names` with functools.partial); 0 or None → `All stores`."""
+    return "All stores" if not value else names.get(value, str(value))
 
 
 def customer(people: list[str], index: int) -> str:

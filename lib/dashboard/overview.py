@@ -114,6 +114,12 @@ def verification_funnel(volume: pd.DataFrame) -> pd.DataFrame:
     return long.astype({"requests": "int64"})
 
 
+def changes_between(changes: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
+    """The setting changes made from `start` to `end` (inclusive, UTC days)."""
+    days = pd.to_datetime(changes["at"], utc=True).dt.date
+    return changes.loc[(days >= start) & (days <= end)]
+
+
 def funnel_totals(volume: pd.DataFrame) -> dict[str, int]:
     """Guest requests submitted, verified and expired over the whole range."""
     guest = volume.loc[volume["channel"] == GUEST]

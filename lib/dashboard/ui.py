@@ -20,6 +20,7 @@ from lib.dashboard.session import LOCAL_ROLE_KEY, is_local_mode
 
 FLASH_KEY = "pd_flash"
 STORE_KEY = "pd_store_id"
+ALL_STORES = 0  # not None: a None option reads as "nothing chosen" once `index` is given
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,29 +79,43 @@ def sidebar(actor: Actor) -> None:
     with st.sidebar:
         if is_local_mode():
             st.badge("Local mode · no sign-in", icon=":material/lan:", color="orange")
+            roles = [r.value for r in Role]
             st.selectbox(
                 "Try the dashboard as",
-                [r.value for r in Role],
-                key=LOCAL_ROLE_KEY,
+                roles,
+                index=roles.index(actor.role.value),
+                key=LOCAL_ROLE_KEY + "_pick",
+                on_change=_keep,
+                args=(LOCAL_ROLE_KEY,),
                 help="Local mode: this machine only. Configure [auth] to require sign-in.",
             )
         else:
             st.caption(f"Signed in as **{actor.email}** ({actor.role})")
             st.button("Sign out", on_click=st.logout, key="pd_sign_out_sidebar")
         stores = cached.stores(cached.url())
-        options = [None, *stores["id"].tolist()]
+        options = [ALL_STORES, *(int(i) for i in stores["id"])]
         names = {int(i): str(n) for i, n in zip(stores["id"], stores["name"], strict=True)}
+        current = store_id() or ALL_STORES
         st.selectbox(
             "Store",
             options,
+            index=options.index(current) if current in options else 0,
             format_func=partial(labels.store, names),
-            key=STORE_KEY,
+            key=STORE_KEY + "_pick",
+            on_change=_keep,
+            args=(STORE_KEY,),
         )
+
+
+def _keep(key: str) -> None:
+    """Copy a sidebar widget's value to its plain key: widget keys do not survive page changes,
+    plain session keys do."""
+    st.session_state[key] = st.session_state[key + "_pick"]
 
 
 def store_id() -> int | None:
     """The store picked in the sidebar (None = all)."""
-    return st.session_state.get(STORE_KEY)
+    return st.session_state.get(STORE_KEY) or None
 
 
 def viewer_zone() -> ZoneInfo:

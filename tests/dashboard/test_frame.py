@@ -3,6 +3,8 @@ and a smoke test over every file in pages/."""
 
 from __future__ import annotations
 
+import tomllib
+
 import pytest
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
@@ -12,13 +14,20 @@ from lib.dashboard.roles import RIGHTS, Role
 from lib.dashboard.ui import PAGES
 from tests.dashboard.conftest import PROJECT, actor, page
 
-AUTH = {
-    "redirect_uri": "http://localhost:8501/oauth2callback",
-    "cookie_secret": "test-cookie-secret",
-    "client_id": "id",
-    "client_secret": "secret",
-    "server_metadata_url": "https://accounts.example/.well-known/openid-configuration",
-}
+EXAMPLE = tomllib.loads((PROJECT / ".streamlit/secrets.toml.example").read_text())
+AUTH = EXAMPLE["auth"]  # the committed example is what st.login needs
+
+
+def test_secrets_example_configures_sign_in_and_bootstrap_admins() -> None:
+    assert set(AUTH) == {
+        "redirect_uri",
+        "cookie_secret",
+        "client_id",
+        "client_secret",
+        "server_metadata_url",
+    }
+    assert AUTH["redirect_uri"].endswith("/oauth2callback")
+    assert EXAMPLE["privacy_desk"]["admins"]
 
 
 def frame(role: Role | str = Role.ADMIN) -> AppTest:
@@ -31,7 +40,7 @@ def test_local_mode_routes_only_the_pages_of_the_role(seeded, role):
     assert not at.exception
     assert at.title[0].value == "Overview"
     assert "Local mode" in at.sidebar.markdown[0].value
-    assert at.sidebar.selectbox(key="pd_local_role").value == role.value
+    assert at.sidebar.selectbox(key="pd_local_role_pick").value == role.value
     allowed = [spec.path for spec in PAGES if spec.right in RIGHTS[role]]
     for spec in PAGES:  # AppTest checks a switch against the pages of the last frame run
         if spec.path not in allowed:
@@ -53,7 +62,7 @@ def test_a_page_reached_by_url_still_refuses_the_role(seeded):
 def test_store_picker_filters_the_overview(seeded):
     at = frame().run()
     assert at.metric[0].value == "4"
-    picker = at.sidebar.selectbox(key="pd_store_id")
+    picker = at.sidebar.selectbox(key="pd_store_id_pick")
     assert picker.options == ["All stores", "Demo Shop"]
     picker.set_value(seeded.store.id).run()
     assert at.metric[0].value == "4"

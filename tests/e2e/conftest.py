@@ -1,0 +1,138 @@
+"""Browser tests: the real processes (`streamlit run dashboard.py`, intake, demo store, worker)
+on free ports of 127.0.0.1 over a temporary SQLite database, driven by Playwright with Debian's
+Chromium (never a downloaded browser). Screenshots go to test-artifacts/screenshots/."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from lib.core.config import PROJECT_ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
+START_TIMEOUT = 60.0
+DEMO_REQUESTS = 400
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    """Poll `url` until it answers (any HTTP status), or fail with the process's log."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"{url} exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            httpx.get(url, timeout=1.0)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    pytest.fail(f"{url} did not answer in {START_TIMEOUT:.0f} s:\n{log.read_text()[-3000:]}")
+
+
+@dataclass(frozen=True)
+class Stack:
+    """The running installation: where each service answers and its environment."""
+
+    dashboard: str
+    intake: str
+    env: dict[str, str]
+    database_url: str
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Demo data, then the demo store, intake, a worker and the dashboard; stopped afterwards."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `apt-get install chromium` (.ci/run does)")
+    work = tmp_path_factory.mktemp("e2e")
+    ports = {name: free_port() for name in ("dashboard", "intake", "store")}
+    database_url = f"sqlite:///{work / 'privacy_desk.db'}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "INTAKE_PORT": str(ports["intake"]),
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{ports['intake']}",
+        "DEMO_STORE_PORT": str(ports["store"]),
+        "DEMO_STORE_URL": f"http://127.0.0.1:{ports['store']}",
+        "DASHBOARD_PORT": str(ports["dashboard"]),
+        "DASHBOARD_URL": f"http://127.0.0.1:{ports['dashboard']}",
+        "EXPORT_DIR": str(work / "exports"),
+        "SMTP_URL": "",
+        "PYTHONPATH": str(PROJECT_ROOT),
+    }
+    seed = [sys.executable, "-m", "lib", "demo", "--requests", str(DEMO_REQUESTS), "--quiet"]
+    subprocess.run(seed, cwd=PROJECT_ROOT, env=env, check=True, capture_output=True, timeout=120)
+    services = {
+        "store": ([sys.executable, "-m", "lib", "store"], f"http://127.0.0.1:{ports['store']}/"),
+        "intake": ([sys.executable, "-m", "lib", "intake"], f"http://127.0.0.1:{ports['intake']}/"),
+        "worker": ([sys.executable, "-m", "lib", "worker", "--poll", "0.2"], None),
+        "dashboard": (
+            [sys.executable, "-m", "streamlit", "run", "dashboard.py",
+             f"--server.port={ports['dashboard']}", "--server.headless=true",
+             "--server.fileWatcherType=none"],
+            f"http://127.0.0.1:{ports['dashboard']}/_stcore/health",
+        ),
+    }  # fmt: skip
+    running: list[subprocess.Popen[bytes]] = []
+    try:
+        for name, (argv, health) in services.items():
+            log = work / f"{name}.log"
+            process = subprocess.Popen(
+                argv, cwd=PROJECT_ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT
+            )
+            running.append(process)
+            if health:
+                wait_until_up(health, process, log)
+        yield Stack(
+            f"http://127.0.0.1:{ports['dashboard']}",
+            f"http://127.0.0.1:{ports['intake']}",
+            env,
+            database_url,
+        )
+    finally:
+        for process in running:
+            process.terminate()
+        for process in running:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Debian's Chromium under Playwright (headless, no sandbox: CI runs as root)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, stack):
+    """A fresh browser page (its own Streamlit session) at the dashboard, UTC time zone."""
+    context = browser.new_context(
+        viewport={"width": 1440, "height": 1800}, timezone_id="UTC", accept_downloads=True
+    )
+    tab = context.new_page()
+    tab.set_default_timeout(20_000)
+    yield tab
+    context.close()

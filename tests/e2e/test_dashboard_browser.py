@@ -1,0 +1,175 @@
+"""The dashboard in a real browser: guest support switched off refuses a guest on the storefront,
+an export runs to completion, a CSV report downloads and parses; a screenshot of every page."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import func, select
+
+from lib.core.config import load_config
+from lib.core.db import Database
+from lib.core.enums import JobStatus
+from lib.core.models import Export, Job, Request, Store
+from lib.core.settings import get_setting
+from tests.e2e.conftest import SCREENSHOTS, Stack
+
+pytestmark = pytest.mark.e2e
+EXPORT_TIMEOUT_MS = 90_000
+
+
+def open_dashboard(page: Page, stack: Stack) -> None:
+    page.goto(stack.dashboard)
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Local mode · no sign-in")).to_be_visible()
+
+
+def be(page: Page, role: str) -> None:
+    """Pick a role in the local-mode switcher of the sidebar."""
+    switcher = page.get_by_role("combobox", name="Try the dashboard as")
+    switcher.click()
+    page.get_by_role("option", name=role, exact=True).click()
+    expect(switcher).to_have_value(role)
+
+
+def go(page: Page, title: str, heading: str | None = None) -> None:
+    """Follow a sidebar link (keeps the session, unlike typing a URL)."""
+    nav = page.get_by_test_id("stSidebarNav")
+    nav.get_by_role("link", name=re.compile(rf"(^|\s){re.escape(title)}$")).click()
+    expect(page.get_by_role("heading", name=heading or title, exact=True)).to_be_visible()
+
+
+SETTLED = """() => !document.querySelector('[data-testid="stSkeleton"]')
+    && !document.querySelector('[data-testid="stStatusWidget"]')"""
+
+
+def shot(page: Page, name: str) -> None:
+    """A full-page screenshot once the script run is over and every element has drawn."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_function(SETTLED)
+    page.wait_for_timeout(800)  # Vega draws charts after the run
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def storefront_as_guest(stack: Stack, db: Database) -> str:
+    from lib.intake.links import storefront_link
+
+    with db.read() as session:
+        shop = session.scalar(select(Store.shop_domain).order_by(Store.id))
+    return storefront_link(load_config(stack.env), shop)
+
+
+def test_merchant_switches_guest_support_off_and_the_storefront_refuses_guests(page, stack):
+    db = Database(stack.database_url)
+    page.goto(storefront_as_guest(stack, db))
+    expect(page.get_by_label("Email address")).to_be_visible()  # guests welcome at first
+    open_dashboard(page, stack)
+    be(page, "merchant")
+    go(page, "Settings")
+    toggle = page.get_by_role("switch", name="Support guest visitors")
+    expect(toggle).to_be_checked()
+    page.get_by_text("Support guest visitors", exact=True).click()
+    expect(toggle).not_to_be_checked()
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_text("Settings saved").first).to_be_visible()
+    with db.read() as session:
+        assert get_setting(session, "guest_support") is False
+    shot(page, "settings")
+    page.goto(storefront_as_guest(stack, db))
+    expect(page.get_by_text("log in to your account")).to_be_visible()
+    expect(page.get_by_label("Email address")).to_have_count(0)
+    shot(page, "storefront-guest-refused")
+    db.dispose()
+
+
+def _verified_access_request(db: Database) -> str:
+    with db.read() as session:
+        return session.scalar(
+            select(Request.reference)
+            .where(Request.status == "verified", Request.type == "access")
+            .order_by(Request.received_at.desc())
+        )
+
+
+def test_merchant_starts_an_export_and_watches_it_complete(page, stack):
+    db = Database(stack.database_url)
+    reference = _verified_access_request(db)
+    open_dashboard(page, stack)
+    be(page, "merchant")
+    go(page, "Requests")
+    page.get_by_label("Search").fill(reference)
+    page.get_by_label("Search").press("Enter")
+    expect(page.get_by_text("1 requests")).to_be_visible()
+    page.locator(".st-key-pd_rq_open button").click()
+    expect(page.get_by_role("heading", name=reference)).to_be_visible()
+    page.get_by_role("button", name="Start export").click()
+    expect(page.get_by_text("Export queued").first).to_be_visible()
+    shot(page, "request-detail")
+    go(page, "Exports")
+    deliver = page.get_by_role("button", name="Deliver to customer")
+    expect(deliver).to_be_enabled(timeout=EXPORT_TIMEOUT_MS)  # the fragment polls the job
+    with db.read() as session:
+        job = session.scalars(select(Job).where(Job.kind == "export")).one()
+        assert job.status == JobStatus.DONE
+        assert job.created_by == "merchant@localhost"  # the role survived three page changes
+        assert session.scalar(select(func.count()).select_from(Export)) == 1
+    shot(page, "exports")
+    deliver.click()
+    page.get_by_role("button", name="Send link").click()
+    expect(page.get_by_text("Download link sent").first).to_be_visible()
+    with db.read() as session:
+        status = session.scalar(select(Request.status).where(Request.reference == reference))
+    assert status == "delivered"
+    db.dispose()
+
+
+def test_download_a_csv_report_and_parse_it(page, stack):
+    db = Database(stack.database_url)
+    open_dashboard(page, stack)
+    be(page, "analyst")
+    go(page, "Reports")
+    expect(page.get_by_role("switch", name="Show identities (email, name)")).to_be_disabled()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download CSV").click()
+    text = download.value.path().read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    with db.read() as session:
+        total = session.scalar(select(func.count()).select_from(Request))
+    assert 0 < len(rows) <= total
+    assert {"reference", "received_at", "email", "days_to_respond"} <= set(rows[0])
+    assert all(re.fullmatch(r"DSR-\d{4}-\d{6}", r["reference"]) for r in rows)
+    assert all("•••" in r["email"] for r in rows)
+    shot(page, "reports")
+    db.dispose()
+
+
+PAGES = [
+    ("Overview", "overview"),
+    ("Requests", "requests"),
+    ("Customers", "customers"),
+    ("Exports", "exports-admin"),
+    ("Reports", "reports-admin"),
+    ("Mail", "mail"),
+    ("Audit log", "audit"),
+    ("Settings", "settings-admin"),
+    ("Staff", "staff"),
+]
+
+
+def test_screenshot_every_page(page, stack):
+    open_dashboard(page, stack)
+    for title, name in PAGES:
+        go(page, title)
+        expect(page.get_by_test_id("stException")).to_have_count(0)
+        shot(page, name)
+    go(page, "Customers")
+    search = page.locator(".st-key-pd_cu_query input")
+    search.fill("a")
+    search.press("Enter")
+    expect(page.get_by_text("More actions")).to_be_visible()
+    shot(page, "customers-search")
+    assert len(list(SCREENSHOTS.glob("*.png"))) >= len(PAGES)
