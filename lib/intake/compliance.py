@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,6 +28,7 @@ from lib.core.enums import Channel, EventKind, RequestType
 from lib.core.lifecycle import NewRequest, local_date, open_request
 from lib.core.models import Request, Store, WebhookReceipt, utcnow
 from lib.intake.customers import customer_by_id
+from lib.intake.proxy import SHOP_DOMAIN
 from lib.intake.submit import intake_write, store_for
 from lib.mail.notifications import on_request_received, setting
 from lib.security import verify_webhook_hmac
@@ -41,7 +41,6 @@ TOPICS: dict[str, RequestType] = {
     "customers/redact": RequestType.ERASURE,
     "shop/redact": RequestType.SHOP_ERASURE,
 }
-_SHOP = re.compile(r"[a-z0-9][a-z0-9-]{0,62}(\.[a-z0-9][a-z0-9-]{0,62})+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +107,7 @@ def _payload(body: bytes) -> dict[str, Any] | None:
 
 def _shop(payload: dict[str, Any] | None, header: str | None) -> str | None:
     value = (payload or {}).get("shop_domain") or header
-    if not isinstance(value, str) or not _SHOP.fullmatch(value.strip().lower()):
+    if not isinstance(value, str) or not SHOP_DOMAIN.fullmatch(value.strip().lower()):
         return None
     return value.strip().lower()
 
@@ -202,7 +201,7 @@ def _act(
     # Shopify's own 30-day clock runs alongside the customer's legal regime.
     received = local_date(now, store.timezone)
     request.contract_due_on = compute_deadline(Regime.SHOPIFY, received).due
-    on_request_received(session, request, store)
+    on_request_received(session, request, store, config=config)
     return "created", request.id
 
 

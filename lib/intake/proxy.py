@@ -21,7 +21,8 @@ log = logging.getLogger("privacy_desk.intake")
 MAX_AGE_SECONDS = 300
 STANDALONE = ("view", "page")
 """`?view=page` asks for a whole HTML page instead of a Liquid fragment (local walk-through)."""
-_SHOP = re.compile(r"[a-z0-9][a-z0-9-]{0,62}(\.[a-z0-9][a-z0-9-]{0,62})+")
+SHOP_DOMAIN = re.compile(r"[a-z0-9][a-z0-9-]{0,62}(\.[a-z0-9][a-z0-9-]{0,62})+")
+"""What a shop domain may look like (it ends up in headers and links)."""
 
 
 class ProxyRefused(Exception):
@@ -62,7 +63,7 @@ def verify_proxy(request: Request, config: Config) -> ProxyContext:
     except InvalidSignature as exc:
         log.info("refused storefront request to %s: %s", request.url.path, exc)
         raise ProxyRefused(str(exc)) from None
-    if not _SHOP.fullmatch(context.shop):
+    if not SHOP_DOMAIN.fullmatch(context.shop):
         log.info("refused storefront request to %s: malformed shop", request.url.path)
         raise ProxyRefused("malformed shop")
     return context

@@ -7,6 +7,7 @@ own with a walk-through link. The JSON routes give themes the same behaviour for
 
 from __future__ import annotations
 
+import urllib.parse
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -106,7 +107,7 @@ def _page(sf: Storefront, state: dict[str, Any], **extra: Any) -> dict[str, Any]
         "error": None,
         "email": None,
         "done": False,
-        "login_url": f"{LOGIN_URL}?return_url={sf.path_prefix or ''}",
+        "login_url": f"{LOGIN_URL}?{urllib.parse.urlencode({'return_url': sf.path_prefix})}",
         **state,
         **extra,
     }

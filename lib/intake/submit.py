@@ -278,7 +278,7 @@ def submit_logged_in(
             request = _open(
                 session, store, Channel.LOGGED_IN, email, customer, kind, now, link_customer=True
             )
-            on_request_received(session, request, store)
+            on_request_received(session, request, store, config=config)
             return Submission(request.id, True, request.status)
         _duplicate(session, twin, Channel.LOGGED_IN, now)
         if twin.status == Status.PENDING_VERIFICATION:
@@ -291,5 +291,5 @@ def submit_logged_in(
                 reason="the customer asked again while logged in to the shop",
                 at=now,
             )
-            on_verified(session, twin, store)
+            on_verified(session, twin, store, config=config)
         return Submission(twin.id, False, twin.status)

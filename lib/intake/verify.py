@@ -75,7 +75,7 @@ def verify_request(
                 reason="verified by the emailed link",
                 at=now,
             )
-            on_verified(session, request, store)
+            on_verified(session, request, store, config=config)
             return VerifyResult(VerifyOutcome.VERIFIED, shop, request.status)
     except IntegrityError:  # the same link followed twice at once: the other click won
         return VerifyResult(VerifyOutcome.USED)

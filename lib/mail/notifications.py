@@ -38,6 +38,13 @@ TYPE_LABELS = {
     RequestType.OPT_OUT: "opt out of the sale or sharing of your data",
     RequestType.SHOP_ERASURE: "erase all data of the shop",
 }
+TYPE_NAMES = {
+    RequestType.ACCESS: "data export",
+    RequestType.ERASURE: "erasure",
+    RequestType.CORRECTION: "correction",
+    RequestType.OPT_OUT: "opt-out of sale or sharing",
+    RequestType.SHOP_ERASURE: "erasure of all shop data (shop/redact)",
+}
 CHANNEL_LABELS = {
     Channel.LOGGED_IN: "storefront, customer logged in",
     Channel.GUEST: "storefront, verified by email",
@@ -79,6 +86,7 @@ def request_view(request: Request) -> dict[str, Any]:
         "reference": request.reference,
         "type": request.type,
         "type_label": TYPE_LABELS.get(RequestType(request.type), request.type),
+        "type_name": TYPE_NAMES.get(RequestType(request.type), request.type),
         "channel_label": CHANNEL_LABELS.get(Channel(request.channel), request.channel),
         "status": request.status,
         "email": request.email,
@@ -185,22 +193,33 @@ def notify_merchant(
     )
 
 
-def on_request_received(session: Session, request: Request, store: Store) -> list[OutboxMail]:
+def review_url(config: Config, request: Request) -> str:
+    """The request's page on the dashboard (for the merchant's mails)."""
+    return f"{config.dashboard_url.rstrip('/')}/request?ref={request.reference}"
+
+
+def on_request_received(
+    session: Session, request: Request, store: Store, *, config: Config | None = None
+) -> list[OutboxMail]:
     """Mails for a request that arrived already verified (logged in, webhook, staff).
 
     The customer's confirmation goes only to storefront requests: a webhook's customer asked the
     shop, not this page, and staff-recorded requests are confirmed by staff.
     """
-    mails = [notify_merchant(session, request, store, event="new_request")]
+    link = {"review_url": review_url(config or get_config(), request)}
+    mails = [notify_merchant(session, request, store, event="new_request", context=link)]
     if Channel(request.channel) in STOREFRONT_CHANNELS:
         mails.append(notify_customer(session, request, store, event="received"))
     return [mail for mail in mails if mail is not None]
 
 
-def on_verified(session: Session, request: Request, store: Store) -> list[OutboxMail]:
+def on_verified(
+    session: Session, request: Request, store: Store, *, config: Config | None = None
+) -> list[OutboxMail]:
     """Mails for a guest request the customer has just verified with the emailed link."""
+    link = {"review_url": review_url(config or get_config(), request)}
     mails = [
         notify_customer(session, request, store, event="verified"),
-        notify_merchant(session, request, store, event="verified"),
+        notify_merchant(session, request, store, event="verified", context=link),
     ]
     return [mail for mail in mails if mail is not None]

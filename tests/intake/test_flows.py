@@ -79,7 +79,12 @@ def test_flow_a_guest_verifies_by_email_then_both_mails_arrive(
     assert "Demo Shop" in body and "owner@demo-shop.test" in body
     [notification] = smtp.to(MERCHANT)
     assert notification["Subject"].startswith("Data request verified: DSR-")
+    assert notification["Subject"].endswith("(data export)")
+    request = intake.requests()[0]
     assert "ada@example.com" in text_part(notification)
+    assert f"{intake.config.dashboard_url}/request?ref={request.reference}" in text_part(
+        notification
+    )
     assert intake.deliver() == 0 and len(smtp.messages) == 3
     with intake.db.read() as session:
         assert verify_chain(session).ok
