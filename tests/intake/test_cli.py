@@ -101,3 +101,12 @@ def test_the_intake_command_serves_the_walk_through(env: dict[str, str]) -> None
     assert process.returncode == 0
     assert '"POST /apps/privacy?… HTTP/1.1" 200' in output  # access log without the query
     assert "signature=" not in output and "ada@example.com" not in output
+
+
+def test_make_run_starts_the_intake_service_and_a_worker() -> None:
+    from lib.core.config import Config
+    from lib.runner import local_services
+
+    services = {service.name: service.argv for service in local_services(Config())}
+    assert services["intake"][1:] == ("-m", "lib", "intake")
+    assert services["worker"][1:] == ("-m", "lib", "worker")
