@@ -84,6 +84,7 @@ with regulatory:
             table,
             hide_index=True,
             width="stretch",
+            height=35 * (len(table) + 1) + 3,
             column_config={
                 "median_days_to_respond": st.column_config.NumberColumn(
                     "median days", format="%.1f"

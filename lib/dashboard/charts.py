@@ -105,15 +105,24 @@ def verification_funnel(weekly: pd.DataFrame, changes: pd.DataFrame) -> alt.Laye
 
 
 def metrics_bars(metrics: pd.DataFrame) -> alt.Chart:
-    """Median days to respond per type and regime (the metrics report at a glance)."""
+    """Median days to respond per type, one bar per regime (the metrics report at a glance)."""
+    answered = metrics.dropna(subset=["median_days_to_respond"]).astype(
+        {"median_days_to_respond": "float64", "mean_days_to_respond": "float64"}
+    )
     return (
-        alt.Chart(metrics, title="Median days to respond", height=HEIGHT)
+        alt.Chart(answered, title="Median days to respond", height=HEIGHT)
         .mark_bar()
         .encode(
-            x=alt.X("median_days:Q", title="Median days"),
+            x=alt.X("median_days_to_respond:Q", title="Median days to respond"),
             y=alt.Y("type:N", title=None),
             color=alt.Color("regime:N", title="Regime"),
             yOffset="regime:N",
-            tooltip=["regime:N", "type:N", "received:Q", "median_days:Q", "mean_days:Q"],
+            tooltip=[
+                "regime:N",
+                "type:N",
+                alt.Tooltip("received:Q", format=","),
+                alt.Tooltip("median_days_to_respond:Q", title="median days"),
+                alt.Tooltip("mean_days_to_respond:Q", title="mean days"),
+            ],
         )
     )
