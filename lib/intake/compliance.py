@@ -29,7 +29,7 @@ from lib.core.lifecycle import NewRequest, local_date, open_request
 from lib.core.models import Request, Store, WebhookReceipt, utcnow
 from lib.intake.customers import customer_by_id
 from lib.intake.proxy import SHOP_DOMAIN
-from lib.intake.submit import intake_write, store_for
+from lib.intake.submit import store_for
 from lib.mail.notifications import on_request_received, setting
 from lib.security import verify_webhook_hmac
 
@@ -80,11 +80,11 @@ def handle_delivery(
     topic = (delivery.topic or "").strip()[:64]
     if not delivery.webhook_id or payload is None or shop is None:
         problem = "missing_id" if not delivery.webhook_id else "bad_payload"
-        with intake_write(db) as session:
+        with db.write() as session:
             session.add(_receipt(delivery, topic, shop, problem, webhook_id=None))
         return Outcome(400, problem)
     try:
-        with intake_write(db) as session:
+        with db.write() as session:
             receipt = _receipt(delivery, topic, shop, "received", webhook_id=delivery.webhook_id)
             session.add(receipt)
             session.flush()  # a replay stops here (unique webhook id)

@@ -8,9 +8,6 @@ only after it has committed, so an acknowledged request is a stored request.
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -31,23 +28,6 @@ from lib.mail.notifications import on_request_received, on_verified, send_verifi
 
 CUSTOMER_ACTOR = "customer"
 MAX_EMAIL_LENGTH = 320
-_SQLITE_WRITER = threading.Lock()
-
-
-@contextmanager
-def intake_write(db: Database) -> Iterator[Session]:
-    """`db.write()`, with this process's SQLite writers queued on a lock first.
-
-    SQLite lets one writer in at a time and makes the others poll with growing sleeps, which
-    under a burst stretches tail latency to seconds; waiting on a lock hands the database to the
-    next thread as soon as it is free. PostgreSQL writers run concurrently as they are.
-    """
-    if db.is_sqlite:
-        with _SQLITE_WRITER, db.write() as session:
-            yield session
-    else:
-        with db.write() as session:
-            yield session
 
 
 class IntakeRefused(Exception):
@@ -207,7 +187,7 @@ def submit_guest(
         IntakeRefused: guest requests are switched off (403) or a rate limit is hit (429).
     """
     now = now or utcnow()
-    with intake_write(db) as session:
+    with db.write() as session:
         if not setting(session, "guest_support"):
             raise IntakeRefused(
                 403, "Please log in to your account to request your data from this store."
@@ -254,7 +234,7 @@ def submit_logged_in(
         IntakeRefused: a rate limit is hit (429) or the account's email is unknown (422).
     """
     now = now or utcnow()
-    with intake_write(db) as session:
+    with db.write() as session:
         _check_limits(
             session,
             [

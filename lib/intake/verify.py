@@ -18,7 +18,7 @@ from lib.core.db import Database
 from lib.core.enums import Status
 from lib.core.lifecycle import transition
 from lib.core.models import Request, Store, UsedToken, utcnow
-from lib.intake.submit import CUSTOMER_ACTOR, intake_write
+from lib.intake.submit import CUSTOMER_ACTOR
 from lib.mail.notifications import VERIFY_PURPOSE, on_verified
 from lib.security import TokenError, read_token, token_fingerprint
 
@@ -56,7 +56,7 @@ def verify_request(
         return VerifyResult(VerifyOutcome.INVALID)
     fingerprint = token_fingerprint(claims.token_id)
     try:
-        with intake_write(db) as session:
+        with db.write() as session:
             request = session.get(Request, int(claims.subject))
             if request is None:
                 return VerifyResult(VerifyOutcome.INVALID)
