@@ -136,6 +136,33 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Run the benchmark suite; print the table, optionally write JSON."""
+    import os
+    from pathlib import Path
+
+    from lib.bench.suite import BenchError, format_table, run_suite, write_json
+
+    postgres_url = os.environ.get("BENCH_DATABASE_URL")
+    backends = ("sqlite", "postgresql") if postgres_url else ("sqlite",)
+    cases = tuple(args.cases.split(",")) if args.cases else None
+    try:
+        rows = run_suite(
+            tuple(args.requests),
+            cases,
+            backends,
+            args.repeats,
+            postgres_url,
+            report=lambda line: print(line, file=sys.stderr, flush=True),
+        )
+    except BenchError as exc:
+        raise UsageError(str(exc)) from None
+    print(format_table(rows))
+    if args.json:
+        write_json(rows, Path(args.json))
+    return 0
+
+
 def cmd_intake(args: argparse.Namespace) -> int:
     """Serve the intake service (storefront page, verify links, webhooks) until Ctrl-C."""
     import logging
@@ -294,6 +321,12 @@ def build_parser() -> argparse.ArgumentParser:
     links.add_argument("--shop", help="shop domain (default: the first store)")
     links.add_argument("--count", type=int, default=3, help="how many customers to list")
     links.add_argument("--customer", action="append", default=[], help="also as this customer id")
+
+    bench = add("bench", cmd_bench, "run the benchmark suite")
+    bench.add_argument("--requests", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    bench.add_argument("--cases", help="comma-separated case names (default: all)")
+    bench.add_argument("--repeats", type=int, default=3, help="measured runs per side")
+    bench.add_argument("--json", help="write the results as JSON here")
 
     report = add("report", cmd_report, "write the request register CSV (as the admin)")
     report.add_argument("--out", required=True, help="CSV file to write")

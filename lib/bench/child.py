@@ -1,0 +1,46 @@
+"""One side of one case in a fresh process: warm-up, repetitions, peak memory, JSON out.
+
+`python -m lib.bench.child CASE measure|baseline DATABASE_URL N WORKDIR REPEATS`
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import statistics
+import sys
+from pathlib import Path
+
+from lib.bench.cases import Target, all_cases
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory in MB (Linux reports KiB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def main(argv: list[str]) -> int:
+    """Run the side, print one JSON object on the last line of stdout."""
+    name, side, url, n, workdir, repeats = argv
+    case = all_cases()[name]
+    run = case.measure if side == "measure" else case.baseline
+    target = Target(url, int(n), Path(workdir))
+    run(target)  # warm-up: caches, imports, first connection
+    samples = [run(target) for _ in range(int(repeats))]
+    median = statistics.median(s.seconds for s in samples)
+    typical = min(samples, key=lambda s: abs(s.seconds - median))
+    print(
+        json.dumps(
+            {
+                "seconds": [s.seconds for s in samples],
+                "median": median,
+                "extra": typical.extra,
+                "peak_rss_mb": peak_rss_mb(),
+            }
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
