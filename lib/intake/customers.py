@@ -1,8 +1,10 @@
 """Who a storefront customer is: name, email and country for a request.
 
-Looks in the synced `customers` table first, then in the demo store's own tables (the bundled
-demo shop answers for shops without a real store). Results only fill in a request; they never
-change what a guest is told, so a lookup cannot reveal whether an address has an account.
+Inside transactions only the synced `customers` table is read. A logged-in customer the store
+sync has not seen yet is fetched from the store API *before* the intake's write transaction
+(no HTTP call ever runs while the database's write lock is held), then remembered in that
+transaction. Results only fill in a request; they never change what a guest is told, so a
+lookup cannot reveal whether an address has an account.
 """
 
 from __future__ import annotations
@@ -10,9 +12,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lib.core.models import Customer, DemoCustomer, Store
+from lib.core.config import Config
+from lib.core.db import Database
+from lib.core.models import Customer, Store, utcnow
+from lib.store import CustomerNotFound, StoreError, get_customer
+from lib.store.api import StoreCustomer
+
+INTERACTIVE_ATTEMPTS = 2
+"""A customer is waiting on the page: one retry, then a clear "try again"."""
+
+
+class StoreLookupFailed(RuntimeError):
+    """The store could not be asked who a logged-in customer is (it is down or refuses)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,56 +40,72 @@ class CustomerInfo:
     subdivision: str | None
 
 
-def _name(first: str | None, last: str | None) -> str | None:
-    return " ".join(part for part in (first, last) if part) or None
-
-
-def _from_synced(row: Customer) -> CustomerInfo:
-    return CustomerInfo(
-        row.shopify_id,
-        row.email,
-        _name(row.first_name, row.last_name),
-        row.country,
-        row.subdivision,
-    )
-
-
-def _from_demo(row: DemoCustomer) -> CustomerInfo:
-    return CustomerInfo(
-        str(row.id), row.email, _name(row.first_name, row.last_name), row.country, row.province
-    )
+def _info(row: Customer) -> CustomerInfo:
+    name = " ".join(part for part in (row.first_name, row.last_name) if part) or None
+    return CustomerInfo(row.shopify_id, row.email, name, row.country, row.subdivision)
 
 
 def customer_by_id(session: Session, store: Store, customer_id: str) -> CustomerInfo | None:
-    """The customer with Shopify's numeric id `customer_id` in `store`, or None."""
-    synced = session.scalars(
+    """The synced customer with Shopify's numeric id `customer_id` in `store`, or None."""
+    row = session.scalars(
         select(Customer).where(Customer.store_id == store.id, Customer.shopify_id == customer_id)
     ).first()
-    if synced is not None:
-        return _from_synced(synced)
-    if not customer_id.isdigit():
-        return None
-    demo = session.scalars(
-        select(DemoCustomer).where(
-            DemoCustomer.id == int(customer_id), DemoCustomer.shop_domain == store.shop_domain
-        )
-    ).first()
-    return _from_demo(demo) if demo is not None else None
+    return _info(row) if row is not None else None
 
 
 def customer_by_email(session: Session, store: Store, email: str) -> CustomerInfo | None:
-    """The customer whose email is `email` (already normalised to lower case), or None.
-
-    Both tables are always queried, so a known and an unknown address cost the same work.
-    """
-    synced = session.scalars(
+    """The synced customer whose email is `email` (already lower case), or None."""
+    row = session.scalars(
         select(Customer).where(Customer.store_id == store.id, Customer.email == email).limit(1)
     ).first()
-    demo = session.scalars(
-        select(DemoCustomer)
-        .where(DemoCustomer.shop_domain == store.shop_domain, DemoCustomer.email == email)
-        .limit(1)
+    return _info(row) if row is not None else None
+
+
+def fetch_unsynced(
+    db: Database, shop: str, customer_id: str, config: Config
+) -> StoreCustomer | None:
+    """Ask the store for a customer the sync has not seen; None when already synced or unknown.
+
+    Raises:
+        StoreLookupFailed: the store API is unreachable or refuses the app.
+    """
+    with db.read() as session:
+        known = session.scalars(
+            select(Customer.id)
+            .join(Store, Store.id == Customer.store_id)
+            .where(Store.shop_domain == shop, Customer.shopify_id == customer_id)
+        ).first()
+    if known is not None:
+        return None
+    try:
+        return get_customer(customer_id, shop, config, max_attempts=INTERACTIVE_ATTEMPTS)
+    except CustomerNotFound:
+        return None
+    except StoreError as exc:
+        raise StoreLookupFailed(str(exc)) from exc
+
+
+def remember(session: Session, store: Store, found: StoreCustomer) -> None:
+    """Keep a fetched customer in the synced table (the store sync refreshes it later)."""
+    row = session.scalars(
+        select(Customer).where(Customer.store_id == store.id, Customer.shopify_id == found.id)
     ).first()
-    if synced is not None:
-        return _from_synced(synced)
-    return _from_demo(demo) if demo is not None else None
+    values = {
+        "email": found.email,
+        "first_name": found.first_name,
+        "last_name": found.last_name,
+        "phone": found.phone,
+        "country": found.country,
+        "subdivision": found.province,
+        "orders_count": found.orders_count,
+        "synced_at": utcnow(),
+    }
+    if row is not None:
+        for key, value in values.items():
+            setattr(row, key, value)
+        return
+    try:
+        with session.begin_nested():
+            session.add(Customer(store_id=store.id, shopify_id=found.id, **values))
+    except IntegrityError:  # a concurrent submit remembered the same customer first
+        pass

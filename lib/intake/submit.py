@@ -8,6 +8,7 @@ only after it has committed, so an acknowledged request is a stored request.
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,10 +23,18 @@ from lib.core.db import Database
 from lib.core.enums import Channel, EventKind, RequestType, Status
 from lib.core.lifecycle import NewRequest, open_request, transition
 from lib.core.models import Request, Store, utcnow
-from lib.intake.customers import CustomerInfo, customer_by_email, customer_by_id
+from lib.intake.customers import (
+    CustomerInfo,
+    StoreLookupFailed,
+    customer_by_email,
+    customer_by_id,
+    fetch_unsynced,
+    remember,
+)
 from lib.intake.ratelimit import Limit, hit
 from lib.mail.notifications import on_request_received, on_verified, send_verification, setting
 
+log = logging.getLogger("privacy_desk.intake")
 CUSTOMER_ACTOR = "customer"
 MAX_EMAIL_LENGTH = 320
 
@@ -234,6 +243,15 @@ def submit_logged_in(
         IntakeRefused: a rate limit is hit (429) or the account's email is unknown (422).
     """
     now = now or utcnow()
+    try:
+        fetched = fetch_unsynced(db, shop, customer_id, config)
+    except StoreLookupFailed as exc:
+        log.warning("store lookup of a logged-in customer failed: %s", exc)
+        raise IntakeRefused(
+            503,
+            "We could not reach the shop to confirm your account. Please try again in a minute.",
+            retry_after=60,
+        ) from exc
     with db.write() as session:
         _check_limits(
             session,
@@ -244,6 +262,8 @@ def submit_logged_in(
             now,
         )
         store = store_for(session, shop, config)
+        if fetched is not None:
+            remember(session, store, fetched)
         customer = customer_by_id(session, store, customer_id)
         if customer is None or not customer.email:
             raise IntakeRefused(

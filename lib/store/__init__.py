@@ -73,10 +73,15 @@ def _client(
 
 
 def get_customer(
-    shopify_customer_id: str | int, shop_domain: str | None = None, config: Config | None = None
+    shopify_customer_id: str | int,
+    shop_domain: str | None = None,
+    config: Config | None = None,
+    *,
+    max_attempts: int | None = None,
 ) -> StoreCustomer:
     """One customer (email, name, country, province…); raises CustomerNotFound or StoreError."""
-    return _get_customer(store_client(config, shop_domain), shopify_customer_id)
+    client = store_client(config, shop_domain)
+    return _get_customer(client, shopify_customer_id, max_attempts=max_attempts)
 
 
 def find_customers(

@@ -157,9 +157,12 @@ def customer_by_email(client: ShopifyClient, email: str) -> StoreCustomer | None
     return next((c for c in found if c.email == wanted), None)
 
 
-def get_customer(client: ShopifyClient, customer_id: str | int) -> StoreCustomer:
+def get_customer(
+    client: ShopifyClient, customer_id: str | int, *, max_attempts: int | None = None
+) -> StoreCustomer:
     """One customer by numeric id or gid; raises CustomerNotFound."""
-    node = client.query(CUSTOMER, {"id": customer_gid(customer_id)}).get("customer")
+    variables = {"id": customer_gid(customer_id)}
+    node = client.query(CUSTOMER, variables, max_attempts=max_attempts).get("customer")
     if node is None:
         raise CustomerNotFound(f"no customer {customer_id} in this store")
     return _summary(node)

@@ -152,9 +152,19 @@ class ShopifyClient:
         base = query_cost(_parsed(document), variables)
         return int(base * self._scale.get(document, 1.0) + 0.5)
 
-    def query(self, document: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Run a query and return its `data`; paces, retries and raises StoreError subclasses."""
+    def query(
+        self,
+        document: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        max_attempts: int | None = None,
+    ) -> dict[str, Any]:
+        """Run a query and return its `data`; paces, retries and raises StoreError subclasses.
+
+        `max_attempts` lowers the retry budget for callers a person is waiting on.
+        """
         variables = variables or {}
+        attempts = max_attempts or self.max_attempts
         cost = self.estimate(document, variables)
         failures = throttles = 0
         while True:
@@ -162,16 +172,16 @@ class ShopifyClient:
             try:
                 response = self._post(document, variables)
             except httpx.TransportError as exc:  # timeouts, refused or dropped connections
-                failures = self._retry(failures, f"{type(exc).__name__}: {exc}", None)
+                failures = self._retry(failures, attempts, f"{type(exc).__name__}: {exc}", None)
                 continue
             if response.status_code in (401, 403):
                 raise _auth_error(response)
             if response.status_code == 429:
                 wait = _retry_after(response.headers.get("Retry-After"))
-                failures = self._retry(failures, "HTTP 429 Too Many Requests", wait)
+                failures = self._retry(failures, attempts, "HTTP 429 Too Many Requests", wait)
                 continue
             if response.status_code >= 500:
-                failures = self._retry(failures, f"HTTP {response.status_code}", None)
+                failures = self._retry(failures, attempts, f"HTTP {response.status_code}", None)
                 continue
             answer = _json(response)
             extensions = (answer.get("extensions") or {}).get("cost") or {}
@@ -194,9 +204,9 @@ class ShopifyClient:
                 self.stats.first_sent = time.monotonic()
         return self.http.post(self.path, json={"query": document, "variables": variables})
 
-    def _retry(self, failures: int, reason: str, wait: float | None) -> int:
+    def _retry(self, failures: int, attempts: int, reason: str, wait: float | None) -> int:
         failures += 1
-        if failures >= self.max_attempts:
+        if failures >= attempts:
             raise StoreUnavailable(
                 f"the store did not answer after {failures} attempts (last: {reason})"
             )

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from lib.core.config import Config
 from lib.core.db import Database
-from lib.core.models import DemoCustomer, OutboxMail, Request, Store
+from lib.core.models import Customer, DemoCustomer, OutboxMail, Request, Store
 from lib.intake.app import create_app
 from lib.intake.links import signed_query
 from lib.mail.delivery import deliver_pending
@@ -38,7 +38,23 @@ HOSTILE_NAME = "<script>alert(1)</script>{{ shop.name }}{% layout none %}"
 def add_customer(
     db: Database, customer_id: str, first: str, last: str, email: str, country: str = "DE"
 ) -> None:
-    """A customer of SHOP in the demo store's tables."""
+    """A customer of SHOP as the store sync keeps it (the intake reads only this table)."""
+    with db.write() as session:
+        store = session.scalars(select(Store).where(Store.shop_domain == SHOP)).one()
+        session.add(
+            Customer(
+                store_id=store.id,
+                shopify_id=customer_id,
+                first_name=first,
+                last_name=last,
+                email=email,
+                country=country,
+            )
+        )
+
+
+def add_demo_customer(db: Database, customer_id: str, first: str, last: str, email: str) -> None:
+    """A customer that only the demo store knows (not synced yet)."""
     with db.write() as session:
         session.add(
             DemoCustomer(
@@ -48,15 +64,11 @@ def add_customer(
                 last_name=last,
                 email=email,
                 phone=None,
-                country=country,
+                country="FR",
                 province=None,
-                city="Berlin",
-                address1="Street 1",
-                zip="10115",
-                tags="",
-                note=None,
-                accepts_marketing=False,
-                locale="en",
+                city="Lyon",
+                address1="Rue 1",
+                zip="69001",
                 created_at=datetime(2024, 1, 1, tzinfo=UTC),
             )
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 import urllib.parse
+from typing import Any
 
 import httpx
 import pytest
@@ -18,6 +19,7 @@ from lib.intake.links import signed_query
 from lib.security import sign_app_proxy_query
 from tests.intake.conftest import SHOP, Intake, running_intake, sqlite_only
 from tests.mail.smtp_sink import SmtpSink, html_part
+from tests.store.helpers import TOKEN, running_store
 
 FORM = {"email": "ada@example.com"}
 
@@ -279,8 +281,10 @@ def test_concurrent_submits_for_one_email_make_one_request(make_intake) -> None:
 
 
 @sqlite_only
-def test_unknown_logged_in_customer_gets_a_clear_answer(intake: Intake) -> None:
-    response = intake.http.post(intake.page_url("999"))
+def test_unknown_logged_in_customer_gets_a_clear_answer(db: Database, make_intake: Any) -> None:
+    with running_store(db) as store:  # the store answers: no such customer
+        intake = make_intake(demo_store_url=store.url, demo_store_token=TOKEN)
+        response = intake.http.post(intake.page_url("999"))
     assert response.status_code == 422
     assert "could not find the email address of your account" in response.text
     assert intake.count(Request) == 0
