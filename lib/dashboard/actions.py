@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import tempfile
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -235,4 +236,9 @@ def request_report(
                 "unmasked": unmask,
             },
         )
-    return b"".join(reports.request_csv(db, scope, chosen, unmask=unmask))
+    # Chunks go to disk as they come, not to a list, so memory holds only the finished file.
+    with tempfile.TemporaryFile() as spool:
+        for chunk in reports.request_csv(db, scope, chosen, unmask=unmask):
+            spool.write(chunk)
+        spool.seek(0)
+        return spool.read()

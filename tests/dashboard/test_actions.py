@@ -219,9 +219,10 @@ def test_roles_are_set_changed_and_removed_with_audit(seeded):
 
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.COMPLIANCE])
 def test_unmasked_report_is_allowed_and_audited(seeded, role):
-    text = actions.request_report(
+    report = actions.request_report(
         seeded.db, actor(role), Scope(), ["reference", "email"], unmask=True
-    ).decode()
+    )
+    text = report.decode()
     assert "verified@example.com" in text
     with seeded.db.read() as session:
         event = session.scalars(select(RequestEvent).order_by(RequestEvent.seq.desc())).first()
