@@ -49,6 +49,11 @@ def _stored_role(url: str, email: str) -> str | None:
     return role.value if role else None
 
 
+def forget_roles() -> None:
+    """Drop cached roles after a change on the Staff page (it applies on the next run)."""
+    _stored_role.clear()
+
+
 def role_for(email: str) -> Role | None:
     """The signed-in email's role: the database mapping, else the bootstrap admins in secrets."""
     stored = _stored_role(get_database().url, email.strip().lower())

@@ -16,7 +16,7 @@ import streamlit as st
 from lib.core.config import get_config
 from lib.dashboard import cached, labels
 from lib.dashboard.roles import Actor, PermissionDenied, Right, Role
-from lib.dashboard.session import LOCAL_ROLE_KEY, is_local_mode
+from lib.dashboard.session import LOCAL_ROLE_KEY, forget_roles, is_local_mode
 
 FLASH_KEY = "pd_flash"
 STORE_KEY = "pd_store_id"
@@ -147,6 +147,7 @@ def run_action(success: str, action: Callable[..., Any], *args: Any) -> None:
         st.session_state[FLASH_KEY] = ("error", str(exc))
         return
     cached.clear()
+    forget_roles()
     st.session_state[FLASH_KEY] = ("success", success)
 
 
