@@ -31,7 +31,18 @@ def _store_sync(config: Config) -> Handler:
 
 def job_handlers(config: Config) -> dict[str, Handler]:
     """Job kind → handler."""
-    return {"export": _export(config), "store_sync": _store_sync(config), **_maintenance()}
+    return {
+        "export": _export(config),
+        "store_sync": _store_sync(config),
+        **_maintenance(),
+        **_retention(config),
+    }
+
+
+def _retention(config: Config) -> dict[str, Handler]:
+    from lib.jobs.retention import PURGE_KIND, purge_exports_job
+
+    return {PURGE_KIND: lambda ctx: purge_exports_job(ctx, config)}
 
 
 def _maintenance() -> dict[str, Handler]:
@@ -69,6 +80,11 @@ def chores(config: Config) -> tuple[Chore, ...]:
 
 def periodic_jobs() -> dict[str, float]:
     """Job kinds kept scheduled, with their interval in seconds."""
+    from lib.jobs.retention import PURGE_INTERVAL_SECONDS, PURGE_KIND
     from lib.store.sync import SYNC_INTERVAL_SECONDS, SYNC_KIND
 
-    return {SYNC_KIND: SYNC_INTERVAL_SECONDS, **_periodic_maintenance()}
+    return {
+        SYNC_KIND: SYNC_INTERVAL_SECONDS,
+        PURGE_KIND: PURGE_INTERVAL_SECONDS,
+        **_periodic_maintenance(),
+    }
