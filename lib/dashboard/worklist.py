@@ -84,10 +84,8 @@ def _filtered(query: Select[Any], q: RequestQuery) -> Select[Any]:
         query = query.where(Request.closed_at.is_(None))  # the partial index
         if chosen != _OPEN:
             query = query.where(Request.status.in_(q.statuses))
-    elif chosen:
-        by_received = q.sort in ("newest", "oldest")
-        status = unindexed(Request.status) if by_received else Request.status
-        query = query.where(status.in_(q.statuses))
+    elif chosen:  # walk the index of the sort order, not the status index (closed = most rows)
+        query = query.where(unindexed(Request.status).in_(q.statuses))
     for column, values in (
         (Request.type, q.types),
         (Request.regime, q.regimes),
@@ -119,28 +117,39 @@ def count_requests(db: Database, q: RequestQuery, cap: int = COUNT_CAP) -> int:
         return int(session.scalar(select(func.count()).select_from(matches)) or 0)
 
 
-def request_page(db: Database, q: RequestQuery, *, masked: bool) -> pd.DataFrame:
-    """One page of matching requests with days left and deadline state; identities masked
-    unless the viewer may see them."""
+def page_query(q: RequestQuery) -> Select[Any]:
+    """The SELECT of one page: filters, the sort's index order, LIMIT/OFFSET."""
     order = {
         "days_left": (Request.due_on, Request.id),
         "newest": (Request.received_at.desc(), Request.id.desc()),
         "oldest": (Request.received_at, Request.id),
     }[q.sort]
-    query = (
+    return (
         _filtered(select(*_COLUMNS), q)
         .order_by(*order)
         .limit(q.page_size)
         .offset(q.page * q.page_size)
     )
+
+
+def request_page(db: Database, q: RequestQuery, *, masked: bool) -> pd.DataFrame:
+    """One page of matching requests with days left and deadline state; identities masked
+    unless the viewer may see them."""
+    query = page_query(q)
     with db.read() as session:
-        rows = [tuple(r) for r in session.execute(query)]
-    frame = pd.DataFrame(rows, columns=[c.key for c in _COLUMNS])
-    frame["days_left"] = [
-        None if closed is not None else (due - q.today).days
-        for due, closed in zip(frame["due_on"], frame["closed_at"], strict=True)
+        rows = session.execute(query).all()
+    # Columns are finished as plain lists and the frame is built once: for a page of rows,
+    # pandas' per-call overhead (map, drop) cost more than the query. Masking before pandas
+    # also sees a missing name as None, not NaN.
+    keys = [c.key for c in _COLUMNS]
+    columns = dict(zip(keys, map(list, zip(*rows, strict=True)), strict=True)) if rows else {}
+    columns = {key: columns.get(key, []) for key in keys}
+    closed = columns.pop("closed_at")
+    columns["days_left"] = [
+        None if done is not None else (due - q.today).days
+        for due, done in zip(columns["due_on"], closed, strict=True)
     ]
     if masked:
-        frame["email"] = frame["email"].map(mask_email)
-        frame["name"] = frame["name"].map(mask_name)
-    return frame.drop(columns=["closed_at"])
+        columns["email"] = [mask_email(e) for e in columns["email"]]
+        columns["name"] = [mask_name(n) for n in columns["name"]]
+    return pd.DataFrame(columns)
