@@ -127,3 +127,42 @@ def test_request_detail(seeded_db):
     assert overdue.deadline.state == "overdue" and not overdue.deadline.can_extend
     assert request_detail(db, 999_999, today=_today()) is None
     assert find_request(db, "DSR-1999-000001") is None
+
+
+def _plan(db, query) -> str:
+    sql = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    with db.engine.connect() as conn:
+        return " ".join(str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
+
+
+@pytest.mark.parametrize(
+    ("changes", "index"),
+    [
+        ({}, "ix_requests_open_due"),  # open requests by due date: the partial index
+        ({"statuses": ()}, "ix_requests_due_on_id"),
+        ({"statuses": ("completed",)}, "ix_requests_due_on_id"),  # not the status index
+        ({"statuses": ("completed",), "sort": "newest"}, "ix_requests_received_at"),
+        ({"statuses": (), "search": "garcia"}, "ix_requests_due_on_id"),
+    ],
+)
+def test_a_page_walks_the_index_of_its_sort_order(sqlite_db, changes, index):
+    """Without statistics SQLite would pick the status index and sort every matching row."""
+    query = replace(worklist.RequestQuery(today=_today()), **changes)
+    plan = _plan(sqlite_db, worklist.page_query(query))
+    assert index in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_due_index_migration_goes_down_and_up(db):
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from lib.core.migrate import alembic_config, upgrade
+
+    def indexes() -> set[str]:
+        return {ix["name"] for ix in inspect(db.engine).get_indexes("requests")}
+
+    assert "ix_requests_due_on_id" in indexes()
+    command.downgrade(alembic_config(db), "0001")
+    assert "ix_requests_due_on_id" not in indexes()
+    upgrade(db)
+    assert "ix_requests_due_on_id" in indexes()

@@ -53,6 +53,11 @@ class Stack:
     intake: str
     env: dict[str, str]
     database_url: str
+    logs: Path
+
+    def log(self, name: str, tail: int = 4000) -> str:
+        """The end of a service's output (for failure messages)."""
+        return (self.logs / f"{name}.log").read_text(errors="replace")[-tail:]
 
 
 @pytest.fixture(scope="module")
@@ -104,6 +109,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             f"http://127.0.0.1:{ports['intake']}",
             env,
             database_url,
+            work,
         )
     finally:
         for process in running:

@@ -64,6 +64,7 @@ class Request(Base):
             postgresql_where=text("closed_at IS NULL"),
         ),
         Index("ix_requests_store_received", "store_id", "received_at"),
+        Index("ix_requests_due_on_id", "due_on", "id"),  # Requests table sorted by days left
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
