@@ -144,7 +144,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from lib.bench.suite import BenchError, format_table, run_suite, write_json
 
     postgres_url = os.environ.get("BENCH_DATABASE_URL")
-    backends = ("sqlite", "postgresql") if postgres_url else ("sqlite",)
+    if args.backends:
+        backends = tuple(args.backends.split(","))
+    else:
+        backends = ("sqlite", "postgresql") if postgres_url else ("sqlite",)
+    if set(backends) - {"sqlite", "postgresql"}:
+        raise UsageError("--backends takes sqlite, postgresql or both (comma-separated)")
     cases = tuple(args.cases.split(",")) if args.cases else None
     try:
         rows = run_suite(
@@ -154,6 +159,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
             args.repeats,
             postgres_url,
             report=lambda line: print(line, file=sys.stderr, flush=True),
+            store_orders=args.store_orders,
+            intake_submissions=args.intake_submissions,
         )
     except BenchError as exc:
         raise UsageError(str(exc)) from None
@@ -327,6 +334,13 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--cases", help="comma-separated case names (default: all)")
     bench.add_argument("--repeats", type=int, default=3, help="measured runs per side")
     bench.add_argument("--json", help="write the results as JSON here")
+    bench.add_argument(
+        "--backends", help="sqlite,postgresql (default: sqlite, + postgresql if BENCH_DATABASE_URL)"
+    )
+    bench.add_argument("--store-orders", type=int, default=5000, help="store_export size")
+    bench.add_argument(
+        "--intake-submissions", type=int, default=2000, help="submissions per intake run"
+    )
 
     report = add("report", cmd_report, "write the request register CSV (as the admin)")
     report.add_argument("--out", required=True, help="CSV file to write")

@@ -1,6 +1,6 @@
 """One side of one case in a fresh process: warm-up, repetitions, peak memory, JSON out.
 
-`python -m lib.bench.child CASE measure|baseline DATABASE_URL N WORKDIR REPEATS`
+`python -m lib.bench.child CASE measure|baseline REPEATS TARGET_JSON`
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ import json
 import resource
 import statistics
 import sys
-from pathlib import Path
 
 from lib.bench.cases import Target, all_cases
 
@@ -21,12 +20,14 @@ def peak_rss_mb() -> float:
 
 def main(argv: list[str]) -> int:
     """Run the side, print one JSON object on the last line of stdout."""
-    name, side, url, n, workdir, repeats = argv
+    name, side, repeats, target_json = argv
     case = all_cases()[name]
     run = case.measure if side == "measure" else case.baseline
-    target = Target(url, int(n), Path(workdir))
-    run(target)  # warm-up: caches, imports, first connection
-    samples = [run(target) for _ in range(int(repeats))]
+    if run is None:
+        raise SystemExit(f"{name} has no {side} side")
+    target = Target.from_json(target_json)
+    warmup = run(target).seconds if case.warmup else None  # caches, imports, first connection
+    samples = [run(target) for _ in range(case.repeats or int(repeats))]
     median = statistics.median(s.seconds for s in samples)
     typical = min(samples, key=lambda s: abs(s.seconds - median))
     print(
@@ -34,6 +35,7 @@ def main(argv: list[str]) -> int:
             {
                 "seconds": [s.seconds for s in samples],
                 "median": median,
+                "warmup_seconds": warmup,
                 "extra": typical.extra,
                 "peak_rss_mb": peak_rss_mb(),
             }

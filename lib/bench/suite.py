@@ -9,15 +9,19 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
-
-from lib.bench.cases import Case, all_cases
+from lib.bench.cases import (
+    DEFAULT_INTAKE_SUBMISSIONS,
+    DEFAULT_STORE_ORDERS,
+    Case,
+    Target,
+    all_cases,
+)
+from lib.bench.scratch import throwaway_database
 from lib.core.config import PROJECT_ROOT
 
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
@@ -64,85 +68,54 @@ def seed(database_url: str, n: int) -> float:
     return time.perf_counter() - started
 
 
-def run_side(
-    case: Case, side: str, database_url: str, n: int, workdir: Path, repeats: int
-) -> dict[str, Any]:
+def run_side(case: Case, side: str, target: Target, repeats: int) -> dict[str, Any]:
     """Run one side of a case in a fresh interpreter and return its JSON result."""
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "lib.bench.child",
-            case.name,
-            side,
-            database_url,
-            str(n),
-            str(workdir),
-            str(repeats),
-        ],
+        [sys.executable, "-m", "lib.bench.child", case.name, side, str(repeats), target.to_json()],
         cwd=PROJECT_ROOT,
-        env=_child_env(database_url),
+        env=_child_env(target.database_url),
         capture_output=True,
         text=True,
         timeout=CHILD_TIMEOUT_S,
         check=False,
     )
     if done.returncode != 0:
-        raise BenchError(f"{case.name} ({side}, n={n}) failed: {done.stderr.strip()[-2000:]}")
+        raise BenchError(
+            f"{case.name} ({side}, n={target.n}) failed: {done.stderr.strip()[-2000:]}"
+        )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def run_case(
-    case: Case, backend: str, database_url: str, n: int, workdir: Path, repeats: int
-) -> Row:
-    """Measure a case and its baseline against the same database, one after the other."""
-    measured = run_side(case, "measure", database_url, n, workdir, repeats)
-    baseline = run_side(case, "baseline", database_url, n, workdir, repeats)
+def run_case(case: Case, target: Target, repeats: int) -> Row:
+    """Measure a case and its baseline against the same target, one after the other."""
+    measured = run_side(case, "measure", target, repeats)
     extra = dict(measured["extra"])
-    extra["baseline_peak_rss_mb"] = baseline["peak_rss_mb"]
+    n = int(extra.pop("n", target.n))
+    backend = str(extra.pop("backend", target.backend))
+    if case.baseline is None:
+        baseline_seconds = float(extra.pop("baseline_seconds"))
+    else:
+        baseline = run_side(case, "baseline", target, repeats)
+        baseline_seconds = baseline["median"]
+        extra.update({f"baseline_{k}": v for k, v in baseline["extra"].items()})
+        extra["baseline_peak_rss_mb"] = baseline["peak_rss_mb"]
+        extra["baseline_runs"] = baseline["seconds"]
     extra["runs"] = measured["seconds"]
-    extra["baseline_runs"] = baseline["seconds"]
+    extra["warmup_seconds"] = measured["warmup_seconds"]
     if case.ratio_key:
         ratio = float(measured["extra"][case.ratio_key])
     else:
-        ratio = measured["median"] / baseline["median"] if baseline["median"] else float("inf")
+        ratio = measured["median"] / baseline_seconds if baseline_seconds else float("inf")
     return Row(
         case.name,
         n,
         backend,
-        round(measured["median"], 4),
-        round(baseline["median"], 4),
+        round(measured["median"], 6),
+        round(baseline_seconds, 6),
         round(ratio, 3),
         measured["peak_rss_mb"],
         extra,
     )
-
-
-@contextmanager
-def throwaway_database(
-    backend: str, n: int, workdir: Path, postgres_url: str | None
-) -> Iterator[str]:
-    """A fresh database URL for one size: a SQLite file, or a PostgreSQL schema dropped after."""
-    if backend == "sqlite":
-        path = workdir / f"bench_{n}.db"
-        for leftover in workdir.glob(f"bench_{n}.db*"):
-            leftover.unlink()
-        yield f"sqlite:///{path}"
-        return
-    if not postgres_url:
-        raise BenchError("the postgresql backend needs BENCH_DATABASE_URL")
-    schema = f"bench_{n}_{os.getpid()}"
-    admin = create_engine(postgres_url.replace("postgresql://", "postgresql+psycopg://", 1))
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in postgres_url else "?"
-    try:
-        yield f"{postgres_url}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def run_suite(
@@ -152,39 +125,61 @@ def run_suite(
     repeats: int = DEFAULT_REPEATS,
     postgres_url: str | None = None,
     report: Callable[[str], None] = print,
+    *,
+    store_orders: int = DEFAULT_STORE_ORDERS,
+    intake_submissions: int = DEFAULT_INTAKE_SUBMISSIONS,
 ) -> list[Row]:
-    """Run the chosen cases at every size on every backend; `report` gets progress lines."""
+    """Run the chosen cases at every size on every backend; `report` gets progress lines.
+
+    Cases marked `once` run a single time, after the sized ones.
+    """
     cases = all_cases()
     unknown = set(case_names or ()) - set(cases)
     if unknown:
         raise BenchError(f"unknown case(s) {', '.join(sorted(unknown))}; known: {', '.join(cases)}")
+    if "postgresql" in backends and not postgres_url:
+        raise BenchError("the postgresql backend needs BENCH_DATABASE_URL")
     chosen = [cases[name] for name in (case_names or tuple(cases))]
+    sized = [case for case in chosen if not case.once]
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="privacy-desk-bench-") as scratch:
         workdir = Path(scratch)
-        for backend in backends:
+
+        def target(url: str, n: int) -> Target:
+            return Target(url, n, workdir, store_orders, intake_submissions)
+
+        for backend in backends if sized else ():
             for n in sizes:
-                with throwaway_database(backend, n, workdir, postgres_url) as url:
-                    if any(case.needs_seed for case in chosen):
+                with throwaway_database(backend, f"bench_{n}", workdir, postgres_url) as url:
+                    if any(case.needs_seed for case in sized):
                         report(f"[{backend} n={n:,}] seeding… ")
                         report(f"[{backend} n={n:,}] seeded in {seed(url, n):.1f} s")
-                    for case in chosen:
+                    for case in sized:
                         report(f"[{backend} n={n:,}] {case.name}…")
-                        rows.append(run_case(case, backend, url, n, workdir, repeats))
+                        rows.append(run_case(case, target(url, n), repeats))
+        for case in chosen:
+            if case.once:
+                report(f"[once] {case.name}…")
+                rows.append(run_case(case, target(f"sqlite:///{workdir / 'once.db'}", 0), repeats))
     return rows
 
 
+def _duration(seconds: float) -> str:
+    return f"{seconds * 1000:.2f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
 def format_table(rows: list[Row]) -> str:
-    """A fixed-width table for the terminal."""
+    """A fixed-width table for the terminal; `note` is the case's own headline figure."""
     header = (
-        f"{'case':18} {'backend':10} {'n':>10} {'seconds':>10} {'baseline':>10} "
-        f"{'ratio':>8} {'peak MB':>8}"
+        f"{'case':17} {'backend':10} {'n':>9} {'measured':>10} {'baseline':>10} "
+        f"{'ratio':>7} {'peak MB':>8}  note"
     )
-    lines = [header, "-" * len(header)]
+    lines = [header, "-" * (len(header) + 30)]
     for row in rows:
         lines.append(
-            f"{row.case:18} {row.backend:10} {row.n:>10,} {row.seconds:>10.4f} "
-            f"{row.baseline_seconds:>10.4f} {row.ratio:>8.3f} {row.peak_rss_mb:>8.1f}"
+            f"{row.case:17} {row.backend:10} {row.n:>9,} {_duration(row.seconds):>10} "
+            f"{_duration(row.baseline_seconds):>10} {row.ratio:>7.3f} {row.peak_rss_mb:>8.1f}  "
+            f"{row.extra.get('note', '')}"
         )
     return "\n".join(lines)
 

@@ -1,0 +1,64 @@
+"""Requests table case: one filtered, sorted page as the Requests page fetches it, against the
+same SQL on a raw cursor."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from lib.bench.cases import Case, Sample, Target
+from lib.bench.rawsql import Statement, capture, driver_connection, fetch_all, per_call
+from lib.core.db import Database, get_database
+
+
+def _query() -> object:
+    """Open access requests, most urgent first, the second page of 25 rows (an analyst's view:
+    identities masked)."""
+    from lib.dashboard import cached
+    from lib.dashboard.worklist import RequestQuery
+
+    return RequestQuery(
+        types=("access",),
+        sort="days_left",
+        page=1,
+        page_size=25,
+        today=cached.today(),
+    )
+
+
+def _page(db: Database) -> int:
+    from lib.dashboard.worklist import request_page
+
+    return len(request_page(db, _query(), masked=True))  # type: ignore[arg-type]
+
+
+def requests_page(target: Target) -> Sample:
+    """`worklist.request_page`: SQL, rows, DataFrame, days left, masking."""
+    db = get_database(target.database_url)
+    seconds = per_call(lambda: _page(db))
+    rows = _page(db)
+    return Sample(seconds, {"rows": rows, "note": f"{rows} rows on the page"})
+
+
+@cache
+def _statements(url: str) -> tuple[Statement, ...]:
+    db = get_database(url)
+    return tuple(capture(db, lambda: _page(db)))
+
+
+def requests_page_raw(target: Target) -> Sample:
+    """The page's SELECT on the driver's cursor."""
+    db = get_database(target.database_url)
+    statements = list(_statements(db.url))
+    connection = driver_connection(db)
+    return Sample(per_call(lambda: fetch_all(connection, statements)))
+
+
+CASES = (
+    Case(
+        "requests_page",
+        "one filtered, sorted page of the Requests table (masked), as a DataFrame",
+        requests_page,
+        requests_page_raw,
+        "the same SELECT through the driver's cursor",
+    ),
+)
