@@ -19,7 +19,7 @@ from lib.core.models import Export, Job, Request, Store
 from lib.core.settings import get_setting
 from tests.e2e.conftest import SCREENSHOTS, Stack
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # real processes and a browser: ~60 s
 EXPORT_TIMEOUT_S = 120
 
 
