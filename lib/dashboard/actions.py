@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from lib.core import lifecycle
 from lib.core.audit import ChainReport, append_event, verify_chain
 from lib.core.db import Database
-from lib.core.enums import EventKind, RejectionCode, Status
+from lib.core.enums import EventKind, Status
 from lib.core.models import Request, StaffRole, Store, utcnow
 from lib.core.settings import set_setting
 from lib.dashboard import reports
@@ -116,9 +116,7 @@ def reject(db: Database, actor: Actor, request_id: int, code: str, text: str = "
     require(actor, Right.REJECT)
     with db.write() as session:
         request = load_request(session, request_id)
-        lifecycle.reject(
-            session, request, actor=actor.email, code=RejectionCode(code), text=text or None
-        )
+        lifecycle.reject(session, request, actor=actor.email, code=code, text=text or None)
 
 
 def add_note(db: Database, actor: Actor, request_id: int, text: str) -> None:

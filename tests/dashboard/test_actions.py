@@ -238,3 +238,9 @@ def test_masked_report_for_every_role(seeded, role):
 def test_audit_chain_check(seeded):
     report = actions.verify_audit_chain(seeded.db, actor("compliance"))
     assert report.ok and report.checked > 10
+
+
+def test_unknown_rejection_code_is_explained(seeded):
+    with pytest.raises(ValueError, match="unknown rejection code 'rude'; use one of"):
+        actions.reject(seeded.db, actor("compliance"), seeded.id("verified"), "rude")
+    assert seeded.status("verified") == "verified"
