@@ -113,8 +113,9 @@ def test_merchant_starts_an_export_and_watches_it_complete(page, stack):
     open_dashboard(page, stack)
     be(page, "merchant")
     go(page, "Requests")
-    page.get_by_label("Search").fill(reference)
-    page.get_by_label("Search").press("Enter")
+    search = page.locator(".st-key-pd_rq_search input")  # keyed: the table has a "Search" too
+    search.fill(reference)
+    search.press("Enter")
     expect(page.get_by_text("1 requests")).to_be_visible()
     page.locator(".st-key-pd_rq_open button").click()
     expect(page.get_by_role("heading", name=reference)).to_be_visible()
