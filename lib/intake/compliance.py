@@ -99,10 +99,22 @@ def handle_delivery(
 
 def _payload(body: bytes) -> dict[str, Any] | None:
     try:
-        payload = json.loads(body)
+        payload = _without_nul(json.loads(body))
     except (ValueError, RecursionError):
         return None
     return payload if isinstance(payload, dict) else None
+
+
+def _without_nul(value: Any) -> Any:
+    """The parsed JSON with NUL characters removed from every string: valid JSON, but
+    PostgreSQL text cannot hold them, and an authentic request must not fail on them."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+    return value
 
 
 def _shop(payload: dict[str, Any] | None, header: str | None) -> str | None:
