@@ -626,7 +626,7 @@ class _Plan:
 
 @dataclass(slots=True)
 class _Chunk:
-    requests: list[tuple[Any, ...]]
+    requests: list[list[Any]]
     events: list[tuple[Any, ...]]
     prev_seq: int
     prev_hash: str
@@ -774,6 +774,11 @@ def _texts(instants: list[int], suffix: str) -> list[str]:
     return [t.replace("T", " ", 1) + suffix for t in texts]
 
 
+_ROW_INSTANTS = tuple(
+    REQUEST_COLUMNS.index(c)
+    for c in ("received_at", "verified_at", "responded_at", "closed_at", "extended_at")
+)
+"""Positions of the instants in a request row (µs until chunk() formats them)."""
 _EVENT_ROW = itemgetter(
     "seq", "request_id", "at_text", "actor", "kind", "from_status", "to_status", "reason",
     "details_text", "prev_hash", "hash",
@@ -901,6 +906,11 @@ class _Factory:
 
         sealed = list(map(_EVENT_ROW, seal(events(), seq, prev_hash)))
         requests = [row for row, _story in stories]
+        slots = [(row, k) for row in requests for k in _ROW_INSTANTS if row[k] is not None]
+        for (row, k), at_text in zip(
+            slots, _texts([row[k] for row, k in slots], plan.suffix), strict=True
+        ):
+            row[k] = at_text
         last_seq, last_hash = (sealed[-1][0], sealed[-1][10]) if sealed else (seq, prev_hash)
         return _Chunk(requests, sealed, seq, prev_hash, last_seq, last_hash)
 
@@ -917,7 +927,7 @@ class _Factory:
 
     def request(
         self, rid: int, t0: int, u: list[float], slow: float, verify_delay: float
-    ) -> tuple[tuple[Any, ...], list[Event]]:
+    ) -> tuple[list[Any], list[Event]]:
         """One request row and its events. `u` holds 24 uniform draws, used by position."""
         plan = self.plan
         store_index = 0 if u[0] < STORES[0].share else 1
@@ -961,20 +971,17 @@ class _Factory:
         rejected = timeline[-1] if status == _REJECTED else None
         if rejected is not None and rejected[4] != _REJECTED:  # a note sorted after it
             rejected = next(e for e in reversed(timeline) if e[4] == _REJECTED)
-        sfx = plan.suffix
-        row = (
+        row = [  # instants stay µs here; chunk() turns _ROW_INSTANTS into text in one go
             rid, make_reference(rid, EPOCH_UTC + timedelta(microseconds=t0)), store.id, kind,
-            channel, status, regime, country, sub, email, name, customer_id, _fmt(t0) + sfx,
-            _fmt(verified) + sfx if verified is not None else None,
-            _fmt(responded) + sfx if responded is not None else None,
-            _fmt(closed) + sfx if closed is not None else None,
+            channel, status, regime, country, sub, email, name, customer_id, t0, verified,
+            responded, closed,
             due.extended if extended else due.due, due.due, due.extended if extended else None,
-            _fmt(extended[0]) + sfx if extended else None, extended[5] if extended else None,
+            extended[0] if extended else None, extended[5] if extended else None,
             due.confirm_by, due.target, 0, None,
             rejected[5] if rejected else None, rejected[6]["text"] if rejected else None,
             str(9_000_000 + rid) if channel == "webhook" else None, orders,
             due.contract if channel == "webhook" else None,
-        )  # fmt: skip
+        ]  # fmt: skip
         return row, timeline
 
     def _story(
@@ -1080,7 +1087,8 @@ def _replay(
     timeline = [created]
     verified = responded = closed = None
     for at, actor, to, reason, details in steps:
-        at = max(at, last_at)
+        if at < last_at:
+            at = last_at
         if at > now:
             break
         if to not in _ALLOWED[status]:
