@@ -53,9 +53,10 @@ person = found[index or 0]
 
 with st.container(border=True):
     head, more = st.columns([4, 1], vertical_alignment="top")
-    head.subheader(person.name or person.email or person.id)
+    head.subheader(labels.plain(person.name or person.email or person.id))
     head.caption(
-        f"{person.email or 'no email'} · {person.phone or 'no phone'} · customer {person.id}"
+        f"{labels.plain(person.email) or 'no email'} · {labels.plain(person.phone) or 'no phone'}"
+        f" · customer {labels.plain(person.id)}"
     )
     with more.popover("More actions", icon=":material/more_horiz:"):
         st.markdown("**Request customer data**")

@@ -29,7 +29,7 @@ if is_local_mode():
         if links:
             with st.container(horizontal=True):
                 for label, url in links:
-                    st.link_button(label, url, icon=":material/storefront:")
+                    st.link_button(labels.plain(label), url, icon=":material/storefront:")
         else:
             st.info("The storefront needs a store and the intake service (`make run`).")
 
@@ -51,13 +51,15 @@ picked = st.selectbox("Preview mail #", mails["id"].tolist(), key="pd_ml_pick")
 shown = mail(db, picked) if picked is not None else None
 if shown is not None:
     with st.container(border=True):
-        st.markdown(f"**{shown.subject}**  \nTo {shown.to} · {labels.words(shown.status)}")
+        st.markdown(
+            f"**{labels.plain(shown.subject)}**  \nTo {labels.plain(shown.to)} · "
+            f"{labels.words(shown.status)}"
+        )
         if shown.links:
             with st.container(horizontal=True):
                 for link in shown.links:
-                    st.link_button(
-                        link if len(link) < 60 else link[:57] + "…", link, icon=":material/link:"
-                    )
+                    label = link if len(link) < 60 else link[:57] + "…"
+                    st.link_button(labels.plain(label), link, icon=":material/link:")
         html, text = st.tabs(["HTML", "Text"])
         with html, st.container(border=True, height=420):
             st.html(shown.html)  # sanitized: mail bodies hold customer-supplied text

@@ -36,12 +36,15 @@ ui.flash()
 left, right = st.columns([2, 3])
 with left.container(border=True):
     st.subheader("Customer")
-    st.markdown(f"**{r['name'] or 'No name given'}**  \n{r['email']}")
+    name = labels.plain(r["name"]) or "No name given"
+    st.markdown(f"**{name}**  \n{labels.plain(r['email'])}")
     if detail.customer:
         c = detail.customer
-        st.markdown(f"{c['country'] or '–'} · {c['orders']} orders · {c['phone'] or 'no phone'}")
+        phone = labels.plain(c["phone"]) or "no phone"
+        st.markdown(f"{labels.plain(c['country']) or '–'} · {c['orders']} orders · {phone}")
     else:
-        st.caption(f"Country {r['country'] or 'unknown'}; not matched to a store customer yet.")
+        country = labels.plain(r["country"]) or "unknown"
+        st.caption(f"Country {country}; not matched to a store customer yet.")
     st.badge(labels.words(r["status"]), color="blue")
 with right.container(border=True):
     st.subheader("Deadline")

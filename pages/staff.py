@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lib.dashboard import actions, cached, ui
+from lib.dashboard import actions, cached, labels, ui
 from lib.dashboard.roles import RIGHTS, Right, Role, staff
 from lib.dashboard.session import current_actor, is_local_mode
 
@@ -39,7 +39,8 @@ if not members:
 for m in members:
     with st.container(border=True, horizontal=True, vertical_alignment="center"):
         st.markdown(
-            f"**{m.email}** · {m.role} · set by {m.updated_by} on {ui.local_time(m.updated_at)}"
+            f"**{labels.plain(m.email)}** · {m.role} · set by {labels.plain(m.updated_by)} on "
+            f"{ui.local_time(m.updated_at)}"
         )
         st.button("Remove", key=f"pd_st_rm_{m.email}", on_click=_remove, args=(m.email,))
 

@@ -37,5 +37,15 @@ def store(names: Mapping[int, str], value: int | None) -> str:
 
 
 def customer(people: list[str], index: int) -> str:
-    """The `index`-th search result's label (bind `people` with functools.partial)."""
-    return people[index]
+    """The `index`-th search result's label, escaped (bind `people` with functools.partial)."""
+    return plain(people[index])
+
+
+_MARKDOWN = str.maketrans({c: f"\\{c}" for c in "\\`*_{}[]()!|<>~$:"} | {"\n": " ", "\r": " "})
+
+
+def plain(text: object) -> str:
+    """Text from customers or mails, escaped so that Streamlit shows it as typed: no links,
+    images, emphasis, math, icons or autolinked URLs can come from a name, and it stays on one
+    line (markdown elements and widget labels)."""
+    return "" if text is None else str(text).translate(_MARKDOWN)

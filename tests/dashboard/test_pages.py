@@ -185,3 +185,13 @@ def test_requests_search_and_paging(seeded):
     assert at.dataframe[0].value["reference"].tolist() == [seeded.refs["verified"]]
     at.text_input(key="pd_rq_search").input("nobody-at-all").run()
     assert "No request matches" in at.info[0].value
+
+
+def test_customer_text_cannot_add_links_or_images(seeded):
+    hostile = "![pixel](https://tracker.example/p.png) [Verify](https://phish.example)\n# Big"
+    with seeded.db.write() as session:
+        session.get(Request, seeded.id("verified")).name = hostile
+    at = _detail(seeded, "verified", Role.ADMIN)
+    shown = at.markdown[0].value
+    assert "tracker.example" in shown and "](" not in shown and "https://" not in shown
+    assert "\n#" not in shown  # kept on one line: no heading either
