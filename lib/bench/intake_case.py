@@ -19,11 +19,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from lib.bench.cases import Case, Sample, Target
-from lib.bench.intake_server import BARE_PATH, SECRET
 from lib.bench.loadgen import LoadResult, run_load
 from lib.core.config import PROJECT_ROOT
 from lib.security import sign_app_proxy_query
 
+SECRET = "bench-proxy-secret"  # noqa: S105 - a throw-away benchmark database
+BARE_PATH = "/bench/bare"
 CLIENTS = 50
 TIME_LIMIT_S = 60.0
 WARMUP_REQUESTS = 100

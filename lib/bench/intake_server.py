@@ -16,12 +16,11 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.responses import Response
 
+from lib.bench.intake_case import BARE_PATH, SECRET
 from lib.core.config import Config, get_config
 from lib.core.db import get_database
 from lib.intake.app import create_app
 
-SECRET = "bench-proxy-secret"  # noqa: S105 - a throw-away benchmark database
-BARE_PATH = "/bench/bare"
 UNLIMITED = 1_000_000_000
 """Rate limits still counted (their upserts are part of a submission) but never reached."""
 

@@ -12,7 +12,6 @@ from sqlalchemy.engine import make_url
 
 from lib.bench.cases import Target
 from lib.core.db import Database
-from lib.core.migrate import upgrade
 
 
 def _remove_sqlite(path: Path) -> None:
@@ -67,6 +66,8 @@ def server_url(target: Target) -> str | None:
 @contextmanager
 def migrated_database(target: Target, name: str) -> Iterator[Database]:
     """A fresh, migrated database on the target's backend, next to the target's."""
+    from lib.core.migrate import upgrade
+
     with throwaway_database(target.backend, name, target.workdir, server_url(target)) as url:
         db = Database(url)
         try:
