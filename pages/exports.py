@@ -6,7 +6,6 @@ from functools import partial
 import streamlit as st
 
 from lib.dashboard import cached, exports_view, store_actions, ui
-from lib.dashboard.actions import available
 from lib.dashboard.roles import Right
 from lib.dashboard.session import current_actor
 
@@ -16,12 +15,6 @@ actor = current_actor()
 ui.guard(actor, Right.VIEW_EXPORTS)
 st.title("Exports")
 ui.flash()
-if not available("lib.jobs.exports"):
-    ui.empty(
-        "The export service is not part of this installation yet.",
-        "install the export worker (lib/jobs/exports.py), then reload this page.",
-    )
-    st.stop()
 db = cached.db()
 active = exports_view.active_jobs(db)
 st.session_state["pd_ex_active"] = active

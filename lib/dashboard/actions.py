@@ -7,8 +7,6 @@ ValueError subclasses (LifecycleError, SettingError) with a message for people.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import tempfile
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -24,6 +22,7 @@ from lib.core.settings import set_setting
 from lib.dashboard import reports
 from lib.dashboard.queries import Scope
 from lib.dashboard.roles import Actor, Right, parse_role, require
+from lib.mail import notifications
 
 VERIFIABLE = frozenset({Status.RECEIVED, Status.PENDING_VERIFICATION})
 CLOSABLE = frozenset(
@@ -32,22 +31,7 @@ CLOSABLE = frozenset(
 
 
 class ActionError(ValueError):
-    """An action that cannot be done as asked (unknown request, feature not installed)."""
-
-
-def available(module: str) -> bool:
-    """True when another part of Privacy Desk that an action relies on is installed."""
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
-
-
-def feature(module: str, what: str) -> Any:
-    """The module of another part of Privacy Desk, or ActionError saying it is not installed."""
-    if not available(module):
-        raise ActionError(f"{what} is not available in this installation yet ({module})")
-    return importlib.import_module(module)
+    """An action that cannot be done as asked (unknown request, wrong state, store error)."""
 
 
 def load_request(session: Session, request_id: int) -> Request:
@@ -80,7 +64,6 @@ def verify_manually(db: Database, actor: Actor, request_id: int, reason: str) ->
 def resend_verification(db: Database, actor: Actor, request_id: int) -> None:
     """Send a new *Verify Request* link to a guest who has not confirmed yet."""
     require(actor, Right.RESEND_VERIFICATION)
-    notifications = feature("lib.mail.notifications", "Sending mail")
     with db.write() as session:
         request = load_request(session, request_id)
         if request.status != Status.PENDING_VERIFICATION:

@@ -99,18 +99,14 @@ def render(actor: Actor, request_id: int, status: Status, can_extend: bool, is_o
                     actor,
                     request_id,
                 ),
-                disabled=not actions.available("lib.mail.notifications"),
             )
         if actor.can(Right.EXPORT) and status in EXPORTABLE:
-            ready = actions.available("lib.jobs.exports")
             st.button(
                 "Start export",
                 key="pd_act_export",
                 type="primary",
                 on_click=ui.run_action,
                 args=("Export queued", store_actions.start_export, db, actor, request_id),
-                disabled=not ready,
-                help=None if ready else "The export service is not installed yet.",
             )
         if actor.can(Right.VERIFY) and status in actions.VERIFIABLE:
             with st.popover("Verify manually"):

@@ -1,7 +1,7 @@
 """Actions on the store, exports and deliveries, each checked against the actor's role first.
 
-They rely on the store client (`lib.store`) and the export service (`lib.jobs.exports`,
-`lib.jobs.delivery`); when one is not installed the action raises ActionError saying so.
+They call the store client (`lib.store`) and the export service (`lib.jobs.exports`,
+`lib.jobs.delivery`); store failures become ActionError with the store's words.
 """
 
 from __future__ import annotations
@@ -15,14 +15,17 @@ from lib.core.config import get_config
 from lib.core.db import Database
 from lib.core.enums import EventKind
 from lib.core.models import Delivery, Export, Store
-from lib.dashboard.actions import ActionError, feature, load_request
+from lib.dashboard.actions import ActionError, load_request
 from lib.dashboard.roles import Actor, Right, require
+from lib.jobs import delivery, exports
+from lib.store import StoreError, find_customers, store_client
+from lib.store.api import access_scopes, quote_value
+from lib.store.client import INTERACTIVE_ATTEMPTS
 
 
 def start_export(db: Database, actor: Actor, request_id: int) -> None:
     """Queue the export job that collects the customer's data from the store."""
     require(actor, Right.EXPORT)
-    exports = feature("lib.jobs.exports", "Exporting")
     with db.write() as session:
         exports.request_export(session, load_request(session, request_id), actor.email)
 
@@ -39,7 +42,6 @@ class Package:
 def review_package(db: Database, actor: Actor, export_id: int) -> Package:
     """The package's bytes for review before delivery (and its passphrase); audited."""
     require(actor, Right.DELIVER)
-    exports = feature("lib.jobs.exports", "Exporting")
     with db.write() as session:
         export = session.get(Export, export_id)
         if export is None or export.purged_at is not None or not Path(export.path).is_file():
@@ -65,7 +67,6 @@ def package_bytes(db: Database, actor: Actor, export_id: int) -> bytes:
 def passphrase(db: Database, actor: Actor, export_id: int) -> str | None:
     """The passphrase of an encrypted package, for the reviewing merchant; None if plain."""
     require(actor, Right.DELIVER)
-    exports = feature("lib.jobs.exports", "Exporting")
     with db.read() as session:
         export = session.get(Export, export_id)
         if export is None:
@@ -76,7 +77,6 @@ def passphrase(db: Database, actor: Actor, export_id: int) -> str | None:
 def deliver(db: Database, actor: Actor, export_id: int) -> str:
     """Send the customer an expiring download link for a reviewed package; returns the link."""
     require(actor, Right.DELIVER)
-    delivery = feature("lib.jobs.delivery", "Delivery")
     with db.write() as session:
         export = session.get(Export, export_id)
         if export is None:
@@ -87,7 +87,6 @@ def deliver(db: Database, actor: Actor, export_id: int) -> str:
 def revoke(db: Database, actor: Actor, delivery_id: int, reason: str = "") -> None:
     """Stop a customer's download link from working."""
     require(actor, Right.DELIVER)
-    delivery = feature("lib.jobs.delivery", "Delivery")
     with db.write() as session:
         row = session.get(Delivery, delivery_id)
         if row is None:
@@ -99,16 +98,17 @@ def revoke(db: Database, actor: Actor, delivery_id: int, reason: str = "") -> No
 def search_customers(actor: Actor, text: str, shop_domain: str | None = None) -> list[Any]:
     """Store customers matching a name, email or phone (the store's own search)."""
     require(actor, Right.CUSTOMERS)
-    store = feature("lib.store", "Customer search")
     text = text.strip()
     if not text:
         return []
-    query = f"email:{text}" if "@" in text else text
-    if text.lstrip("+").replace(" ", "").isdigit():
-        query = f"phone:{text}"
+    query = text
+    if "@" in text:
+        query = f"email:{quote_value(text)}"
+    elif text.lstrip("+").replace(" ", "").isdigit():
+        query = f"phone:{quote_value(text)}"
     try:
-        return store.find_customers(query, shop_domain)
-    except store.StoreError as exc:
+        return find_customers(query, shop_domain, max_attempts=INTERACTIVE_ATTEMPTS)
+    except StoreError as exc:
         raise ActionError(f"the store did not answer: {exc}") from exc
 
 
@@ -119,7 +119,6 @@ def export_customer(db: Database, actor: Actor, store_id: int, customer: Any) ->
         The request's reference.
     """
     require(actor, Right.EXPORT)
-    exports = feature("lib.jobs.exports", "Exporting")
     if not customer.email:
         raise ActionError("this customer has no email address to export for")
     with db.write() as session:
@@ -135,11 +134,9 @@ def export_customer(db: Database, actor: Actor, store_id: int, customer: Any) ->
 def test_store(actor: Actor) -> str:
     """Ask the store which access scopes the app has; a line for people, or ActionError."""
     require(actor, Right.SETTINGS)
-    store = feature("lib.store", "The store connection")
-    api = feature("lib.store.api", "The store connection")
     try:
-        client = store.store_client()
-        scopes = api.access_scopes(client)
-    except store.StoreError as exc:
+        client = store_client()
+        scopes = access_scopes(client)
+    except StoreError as exc:
         raise ActionError(f"the store did not answer as expected: {exc}") from exc
     return f"Connected to {client.base_url}: scopes {', '.join(scopes) or 'none'}"

@@ -3,24 +3,17 @@ intake service's own helper so the signing rule lives in one place."""
 
 from __future__ import annotations
 
-import importlib
-
 from lib.core.config import get_config
 from lib.core.db import Database
-from lib.dashboard.actions import available
-
-LINKS_MODULE = "lib.intake.links"
+from lib.intake.links import walkthrough_links
 
 
 def links(db: Database, customers: int = 2) -> list[tuple[str, str]]:
-    """(label, url) pairs: the storefront as a guest and as a few customers; [] without intake.
+    """(label, url) pairs: the storefront as a guest and as a few customers.
 
     The links carry a timestamp valid for Shopify's proxy window (5 minutes), so they are made
     fresh on every page run.
     """
-    if not available(LINKS_MODULE):
-        return []
-    module = importlib.import_module(LINKS_MODULE)
     with db.read() as session:
-        made = module.walkthrough_links(session, get_config(), customers=customers)
+        made = walkthrough_links(session, get_config(), customers=customers)
     return [(f"Storefront {link.label}", link.url) for link in made]

@@ -20,9 +20,7 @@ from lib.core.db import Database
 from lib.core.models import Customer, Store, utcnow
 from lib.store import CustomerNotFound, StoreError, get_customer
 from lib.store.api import StoreCustomer
-
-INTERACTIVE_ATTEMPTS = 2
-"""A customer is waiting on the page: one retry, then a clear "try again"."""
+from lib.store.client import INTERACTIVE_ATTEMPTS
 
 
 class StoreLookupFailed(RuntimeError):

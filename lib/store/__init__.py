@@ -85,7 +85,13 @@ def get_customer(
 
 
 def find_customers(
-    query: str, shop_domain: str | None = None, config: Config | None = None, limit: int = 25
+    query: str,
+    shop_domain: str | None = None,
+    config: Config | None = None,
+    limit: int = 25,
+    *,
+    max_attempts: int | None = None,
 ) -> list[StoreCustomer]:
     """The dashboard's customer search (Shopify search syntax: `email:`, `phone:`, names)."""
-    return _find_customers(store_client(config, shop_domain), query, limit)
+    client = store_client(config, shop_domain)
+    return _find_customers(client, query, limit, max_attempts=max_attempts)

@@ -136,24 +136,30 @@ def _summary(node: dict[str, Any]) -> StoreCustomer:
     )
 
 
-def _quoted(value: str) -> str:
+def quote_value(value: str) -> str:
+    """A value quoted for Shopify's search syntax (spaces and quotes kept inside)."""
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def find_customers(
-    client: ShopifyClient, query: str, limit: int = SEARCH_PAGE
+    client: ShopifyClient,
+    query: str,
+    limit: int = SEARCH_PAGE,
+    *,
+    max_attempts: int | None = None,
 ) -> list[StoreCustomer]:
     """Customers matching Shopify search syntax (`email:`, `phone:`, or name words)."""
     variables: dict[str, Any] = {"query": query.strip() or None}
     fits = page_that_fits(client, FIND_CUSTOMERS, variables)
-    data = client.query(FIND_CUSTOMERS, {**variables, "first": max(1, min(limit, fits))})
+    variables["first"] = max(1, min(limit, fits))
+    data = client.query(FIND_CUSTOMERS, variables, max_attempts=max_attempts)
     return [_summary(node) for node in data["customers"]["nodes"]]
 
 
 def customer_by_email(client: ShopifyClient, email: str) -> StoreCustomer | None:
     """The customer whose email is exactly `email` (case-insensitive), or None."""
     wanted = email.strip().lower()
-    found = find_customers(client, f"email:{_quoted(wanted)}", limit=5)
+    found = find_customers(client, f"email:{quote_value(wanted)}", limit=5)
     return next((c for c in found if c.email == wanted), None)
 
 

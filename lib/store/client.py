@@ -40,6 +40,10 @@ PACING_MARGIN = 1.0  # points of slack against rounding in throttleStatus
 _SCOPE = re.compile(r"`([a-z_]+)`")
 
 
+INTERACTIVE_ATTEMPTS = 2
+"""Budget for calls a person is waiting on (a page, a search): one retry, then a clear error."""
+
+
 class StoreError(RuntimeError):
     """The store could not give us what we asked for; the message is for people."""
 
