@@ -87,7 +87,12 @@ def run_side(case: Case, side: str, target: Target, repeats: int) -> dict[str, A
 
 
 def run_case(case: Case, target: Target, repeats: int) -> Row:
-    """Measure a case and its baseline against the same target, one after the other."""
+    """Measure a case and its baseline against the same target, one after the other.
+
+    The machine's 1-minute load average when the case starts is kept with the row: on a shared
+    machine it says how much the absolute figures were disturbed (the ratio much less).
+    """
+    load = round(os.getloadavg()[0], 2)
     measured = run_side(case, "measure", target, repeats)
     extra = dict(measured["extra"])
     n = int(extra.pop("n", target.n))
@@ -102,6 +107,7 @@ def run_case(case: Case, target: Target, repeats: int) -> Row:
         extra["baseline_runs"] = baseline["seconds"]
     extra["runs"] = measured["seconds"]
     extra["warmup_seconds"] = measured["warmup_seconds"]
+    extra["load_1m"] = load
     if case.ratio_key:
         ratio = float(measured["extra"][case.ratio_key])
     else:
