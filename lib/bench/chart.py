@@ -2,7 +2,8 @@
 requests, measured next to its baseline, one panel per case.
 
 `python -m lib.bench.chart docs/bench/sqlite.json [more.json …] --out docs/bench/growth.png`
-(PNG or SVG by the suffix; rendered by vl-convert).
+(PNG or SVG by the suffix; rendered by vl-convert); `--markdown` also prints the figures as a
+Markdown table.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Any
 
 import altair as alt
 import pandas as pd
+
+from lib.bench.suite import format_markdown, read_json
 
 
 def long_form(rows: list[dict[str, Any]]) -> pd.DataFrame:
@@ -84,8 +87,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m lib.bench.chart")
     parser.add_argument("inputs", nargs="+", type=Path)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     args = parser.parse_args(argv)
     rows = [row for path in args.inputs for row in json.loads(path.read_text())]
+    if args.markdown:
+        print(format_markdown([row for path in args.inputs for row in read_json(path)]))
     frame = long_form(rows)
     chart = alt.vconcat(growth_chart(frame), memory_chart(frame))
     options = {"scale_factor": 2} if args.out.suffix == ".png" else {}

@@ -171,7 +171,9 @@ def run_suite(
 
 
 def _duration(seconds: float) -> str:
-    return f"{seconds * 1000:.2f} ms" if seconds < 1 else f"{seconds:.2f} s"
+    if seconds < 0.001:
+        return f"{seconds * 1e6:.0f} µs"
+    return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
 
 def format_table(rows: list[Row]) -> str:
@@ -188,6 +190,26 @@ def format_table(rows: list[Row]) -> str:
             f"{row.extra.get('note', '')}"
         )
     return "\n".join(lines)
+
+
+def format_markdown(rows: list[Row]) -> str:
+    """The same table in Markdown (docs/BENCHMARKS.md)."""
+    lines = [
+        "| case | backend | n | measured | baseline | ratio | peak RSS MB | note |",
+        "|---|---|--:|--:|--:|--:|--:|---|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row.case} | {row.backend} | {row.n:,} | {_duration(row.seconds)} | "
+            f"{_duration(row.baseline_seconds)} | {row.ratio:.2f} | {row.peak_rss_mb:.0f} | "
+            f"{row.extra.get('note', '')} |"
+        )
+    return "\n".join(lines)
+
+
+def read_json(path: Path) -> list[Row]:
+    """Rows written by `write_json`."""
+    return [Row(**row) for row in json.loads(path.read_text())]
 
 
 def write_json(rows: list[Row], path: Path) -> None:
