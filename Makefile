@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format clean
+.PHONY: run test bench lint format clean
 
 $(STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ test: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The benchmark suite (docs/BENCHMARKS.md); e.g. make bench BENCH_ARGS="--requests 10000".
+bench: $(STAMP)
+	$(PY) -m lib bench $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
