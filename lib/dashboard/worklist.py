@@ -74,8 +74,16 @@ def _search(term: str) -> Any:
     if term.upper().startswith("DSR-"):
         up = term.upper()
         return (Request.reference >= up) & (Request.reference < up + "\uffff")
-    pattern = f"%{term.lower()}%"
-    return or_(func.lower(Request.name).like(pattern), Request.email.like(f"{term.lower()}%"))
+    literal = _like_literal(term.lower())
+    return or_(
+        func.lower(Request.name).like(f"%{literal}%", escape="\\"),
+        Request.email.like(f"{literal}%", escape="\\"),
+    )
+
+
+def _like_literal(text: str) -> str:
+    """`text` with LIKE's wildcards escaped, so `100%` or `a_b` match only themselves."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _filtered(query: Select[Any], q: RequestQuery) -> Select[Any]:
