@@ -1,8 +1,9 @@
 """The one escaping rule for every CSV Privacy Desk writes (reports, export packages).
 
 OWASP CSV injection: a spreadsheet runs a cell that starts with `=`, `+`, `-`, `@`, a tab or a
-carriage return as a formula. Such text cells get a leading `'`, which spreadsheets show as
-plain text; quoting of commas, quotes and newlines is left to the `csv` module.
+carriage return as a formula (OWASP ASVS 5.0, 1.2.10, adds NUL). Such text cells get a leading
+`'`, which spreadsheets show as plain text; quoting of commas, quotes and newlines is left to
+the `csv` module.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r", "\x00")
 _RISKY = frozenset(FORMULA_PREFIXES)
 
 
