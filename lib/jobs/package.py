@@ -27,6 +27,11 @@ from lib.core.csvsafe import safe_cell
 
 PASSPHRASE_CONTEXT = b"privacy-desk.export-passphrase.v1."
 CHUNK = 1 << 20
+PACKAGE_MODE = 0o600
+WORK_DIR_MODE = 0o700
+"""Packages and their work files are the service account's alone: other local users cannot
+read the personal data; customers get a file only through a download link, staff through the
+dashboard."""
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "orders.csv": (
@@ -126,7 +131,7 @@ class PackageWriter:
     rows: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.workdir.mkdir(parents=True, exist_ok=True, mode=WORK_DIR_MODE)
         self._handles: dict[str, IO[str]] = {}
         self._writers: dict[str, Any] = {}
         for name, header in COLUMNS.items():
@@ -247,17 +252,19 @@ def _zip(
 ) -> None:
     stamp = (at.year, at.month, at.day, at.hour, at.minute, at.second)
     opener = pyzipper.AESZipFile if passphrase else pyzipper.ZipFile
-    with opener(target, "w", compression=pyzipper.ZIP_DEFLATED) as archive:
-        if passphrase:
-            archive.setpassword(passphrase.encode())
-            archive.setencryption(pyzipper.WZ_AES, nbits=256)
-        for name in names:
-            entry = archive.zipinfo_cls(name, date_time=stamp)
-            entry.compress_type = pyzipper.ZIP_DEFLATED
-            with (workdir / name).open("rb") as source, archive.open(entry, "w") as sink:
-                shutil.copyfileobj(source, sink, CHUNK)
-    with target.open("rb") as written:  # on disk before it is renamed into place
-        os.fsync(written.fileno())
+    descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PACKAGE_MODE)
+    with os.fdopen(descriptor, "wb") as handle:
+        with opener(handle, "w", compression=pyzipper.ZIP_DEFLATED) as archive:
+            if passphrase:
+                archive.setpassword(passphrase.encode())
+                archive.setencryption(pyzipper.WZ_AES, nbits=256)
+            for name in names:
+                entry = archive.zipinfo_cls(name, date_time=stamp)
+                entry.compress_type = pyzipper.ZIP_DEFLATED
+                with (workdir / name).open("rb") as source, archive.open(entry, "w") as sink:
+                    shutil.copyfileobj(source, sink, CHUNK)
+        handle.flush()
+        os.fsync(handle.fileno())  # on disk before it is renamed into place
 
 
 def _number(global_id: str) -> str:
