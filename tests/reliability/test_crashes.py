@@ -21,6 +21,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import func, select, update
 
 from lib.core.audit import verify_chain
@@ -70,6 +71,7 @@ def _submit_all(base: str, config: Config, emails: list[str], kill_pid: int | No
     return dict(asyncio.run(main()))
 
 
+@pytest.mark.slow
 def test_intake_killed_right_after_a_2xx_loses_no_acknowledged_request(
     db: Database, tmp_path: Path
 ) -> None:
@@ -159,6 +161,7 @@ def _mail_state(db: Database) -> dict[str, tuple[str, int]]:
         return {key: (status, attempts) for key, status, attempts in rows}
 
 
+@pytest.mark.slow
 def test_worker_killed_mid_mail_delivers_every_mail_with_one_recognisable_repeat(
     db: Database, tmp_path: Path
 ) -> None:
