@@ -54,10 +54,10 @@ def test_store_dropping_connections_mid_export_leaves_nothing_half_delivered(
     db: Database, tmp_path: Path
 ) -> None:
     store = make_store(db)
-    ada = add_demo_customer(db, email="ada@example.com", orders=200, lines_per_order=2)
+    ada = add_demo_customer(db, email="ada@example.com", orders=300, lines_per_order=2)
     request_id = open_access_request(db, store, "ada@example.com", customer_id=str(ada.id))
     with running_store(db) as server:
-        post(server, "/_demo/faults", {"delay": 0.05})  # a slow store: 50 ms per answer
+        post(server, "/_demo/faults", {"delay": 0.15})  # a slow store: 150 ms per answer
         config = config_for(server, db, tmp_path, store_max_attempts=2, store_backoff_ms=10)
         job_id, _ = click_export(db, request_id)
         worker = Worker(db, job_handlers(config))
@@ -98,7 +98,7 @@ def test_store_dropping_connections_mid_export_leaves_nothing_half_delivered(
     assert request_row(db, request_id).status == Status.READY_FOR_REVIEW
     with db.read() as session:
         export = session.scalars(select(Export)).one()
-    assert len(rows(read_package(Path(export.path))["orders.csv"])) == 200
+    assert len(rows(read_package(Path(export.path))["orders.csv"])) == 300
     record(
         f"store_drops_mid_export_{db.engine.dialect.name}",
         {
