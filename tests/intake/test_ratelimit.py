@@ -48,8 +48,7 @@ def test_count_zero_means_no_limit_and_no_row(db: Database) -> None:
 def test_concurrent_hits_on_one_key_are_all_counted(db: Database) -> None:
     limit = Limit("ip:10.9.9.9", 1000)
     threads = [
-        threading.Thread(target=lambda: [_hit(db, limit, T0) for _ in range(10)])
-        for _ in range(8)
+        threading.Thread(target=lambda: [_hit(db, limit, T0) for _ in range(10)]) for _ in range(8)
     ]
     for thread in threads:
         thread.start()
