@@ -6,7 +6,9 @@ import signal
 import subprocess
 import sys
 import time
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 
 from lib.core.config import PROJECT_ROOT, Config
 
@@ -23,7 +25,18 @@ class Service:
     url: str | None = None
 
 
-def local_services(config: Config) -> list[Service]:
+SECRETS = PROJECT_ROOT / ".streamlit" / "secrets.toml"
+
+
+def sign_in_configured(secrets: Path = SECRETS) -> bool:
+    """True when OIDC sign-in (`[auth]`) is configured: then the dashboard is not local."""
+    try:
+        return "auth" in tomllib.loads(secrets.read_text())
+    except (FileNotFoundError, tomllib.TOMLDecodeError):
+        return False
+
+
+def local_services(config: Config, secrets: Path = SECRETS) -> list[Service]:
     """The processes `make run` starts, in start order."""
     python = (sys.executable, "-m", "lib")
     intake = f"http://{config.intake_host}:{config.intake_port}"
@@ -41,7 +54,8 @@ def local_services(config: Config) -> list[Service]:
                 "run",
                 "dashboard.py",
                 f"--server.port={config.dashboard_port}",
-                "--client.showErrorDetails=full",
+                # tracebacks may carry personal data: shown only in local mode
+                *(() if sign_in_configured(secrets) else ("--client.showErrorDetails=full",)),
             ),
             f"http://localhost:{config.dashboard_port}",
         ),

@@ -89,3 +89,13 @@ def _healthy(port: int) -> bool:
         return httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200
     except httpx.TransportError:
         return False
+
+
+def test_error_details_are_shown_only_in_local_mode(tmp_path) -> None:
+    config = load_config({})
+    secrets = tmp_path / "secrets.toml"
+    local = next(s for s in local_services(config, secrets) if s.name == "dashboard")
+    assert "--client.showErrorDetails=full" in local.argv
+    secrets.write_text('[auth]\nredirect_uri = "http://localhost:8501/oauth2callback"\n')
+    signed = next(s for s in local_services(config, secrets) if s.name == "dashboard")
+    assert not any("showErrorDetails" in arg for arg in signed.argv)
