@@ -1,7 +1,7 @@
 """The growth chart of docs/BENCHMARKS.md: each case's seconds and peak memory from 10k to 1M
 requests, measured next to its baseline, one panel per case.
 
-`python -m lib.bench.chart docs/bench/sqlite.json [more.json …] --out docs/bench/growth.png`
+`python -m lib.bench.chart docs/bench/sqlite.json [more.json …] --out docs/bench/growth.svg`
 (PNG or SVG by the suffix; rendered by vl-convert); `--markdown` also prints the figures as a
 Markdown table.
 """
@@ -18,6 +18,15 @@ import pandas as pd
 
 from lib.bench.suite import format_markdown, read_json
 
+CASE_ORDER = (
+    "overview_queries",
+    "overview_render",
+    "requests_page",
+    "csv_report",
+    "seed",
+    "intake",
+)
+
 
 def long_form(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """One line per (case, backend, side, n): seconds and peak MB, database cases only."""
@@ -25,8 +34,9 @@ def long_form(rows: list[dict[str, Any]]) -> pd.DataFrame:
     for row in rows:
         if row["backend"] not in ("sqlite", "postgresql"):
             continue
+        served = row["extra"].get("server_peak_rss_mb")  # intake: the server does the work
         for side, seconds, peak in (
-            ("measured", row["seconds"], row["peak_rss_mb"]),
+            ("measured", row["seconds"], served or row["peak_rss_mb"]),
             ("baseline", row["baseline_seconds"], row["extra"].get("baseline_peak_rss_mb")),
         ):
             records.append(
@@ -51,7 +61,8 @@ def growth_chart(frame: pd.DataFrame) -> alt.FacetChart:
             title=None,
             scale=alt.Scale(domain=["measured", "baseline"], range=["#1f77b4", "#999999"]),
         ),
-        strokeDash=alt.StrokeDash("backend:N", title=None),
+        strokeDash=alt.StrokeDash("backend:N", legend=None),
+        shape=alt.Shape("backend:N", title="backend (line: sqlite dashed)"),
         tooltip=["case", "backend", "side", "n", "seconds", "peak_rss_mb"],
     )
     seconds = base.mark_line(point=True).encode(
@@ -59,7 +70,7 @@ def growth_chart(frame: pd.DataFrame) -> alt.FacetChart:
     )
     return (
         seconds.properties(width=220, height=150)
-        .facet(facet=alt.Facet("case:N", title=None), columns=3)
+        .facet(facet=alt.Facet("case:N", title=None, sort=list(CASE_ORDER)), columns=3)
         .resolve_scale(y="independent")
         .properties(title="Cost by database size: measured path vs its baseline")
     )
@@ -74,11 +85,12 @@ def memory_chart(frame: pd.DataFrame) -> alt.FacetChart:
         .encode(
             x=alt.X("n:Q", scale=alt.Scale(type="log"), title="requests in the database"),
             y=alt.Y("peak_rss_mb:Q", title="peak RSS (MB)"),
-            strokeDash=alt.StrokeDash("backend:N", title=None),
+            strokeDash=alt.StrokeDash("backend:N", legend=None),
+            shape=alt.Shape("backend:N", title="backend (line: sqlite dashed)"),
         )
         .properties(width=220, height=120)
-        .facet(facet=alt.Facet("case:N", title=None), columns=3)
-        .properties(title="Peak memory of the measured process")
+        .facet(facet=alt.Facet("case:N", title=None, sort=list(CASE_ORDER)), columns=3)
+        .properties(title="Peak memory of the measured process (intake: the server's)")
     )
 
 
@@ -94,7 +106,7 @@ def main(argv: list[str] | None = None) -> None:
         print(format_markdown([row for path in args.inputs for row in read_json(path)]))
     frame = long_form(rows)
     chart = alt.vconcat(growth_chart(frame), memory_chart(frame))
-    options = {"scale_factor": 2} if args.out.suffix == ".png" else {}
+    options = {"scale_factor": 1.25} if args.out.suffix == ".png" else {}
     chart.save(str(args.out), **options)
 
 

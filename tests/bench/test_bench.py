@@ -122,3 +122,23 @@ def test_unknown_case_is_refused(tmp_path):
     )
     assert done.returncode == 2
     assert "unknown case(s) nope" in done.stderr
+
+
+def test_chart_and_markdown_from_the_json(sqlite_run, tmp_path):
+    _table, rows = sqlite_run
+    source = tmp_path / "sqlite.json"
+    source.write_text(json.dumps(rows))
+    out = tmp_path / "growth.svg"
+    done = subprocess.run(
+        [sys.executable, "-m", "lib.bench.chart", str(source), "--out", str(out), "--markdown"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert out.read_text().lstrip().startswith("<svg")
+    lines = done.stdout.strip().splitlines()
+    assert lines[0].startswith("| case | backend | n |")
+    assert [line.split(" | ")[0].strip("| ") for line in lines[2:]] == [r["case"] for r in rows]
