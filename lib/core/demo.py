@@ -85,8 +85,6 @@ SHOPIFY_IDS = {
     "line_item": 14_000_000_000_001,
 }
 """First ids, like Shopify's numeric ids (64-bit)."""
-INT32_IDS = {"customer": 700_000_001, "order": 500_000_001, "line_item": 1_400_000_001}
-"""Fallback when the demo tables' id columns are 32-bit (PostgreSQL `integer`)."""
 EXPIRE_AFTER_DAYS = 14  # settings: unverified_expiry_days
 LINK_HOURS = 72  # settings: verify_link_hours
 DOWNLOAD_DAYS = 7  # settings: download_link_days
@@ -471,21 +469,6 @@ def _zip_code(country: str, rnd: random.Random) -> str:
     return formats.get(country, f"{d(10000, 99999)}")
 
 
-def _id_bases(db: Database) -> dict[str, int]:
-    """Shopify-like 13-digit ids, unless the demo id columns cannot hold them (PG integer)."""
-    if db.is_sqlite:
-        return SHOPIFY_IDS
-    with db.read() as session:
-        kind = session.execute(
-            text(
-                "SELECT data_type FROM information_schema.columns "
-                "WHERE table_name = 'demo_customers' AND column_name = 'id' "
-                "AND table_schema = current_schema()"
-            )
-        ).scalar()
-    return SHOPIFY_IDS if kind == "bigint" else INT32_IDS
-
-
 def _ensure_store_data(
     db: Database, stores: list[_StoreRef], requests: int, seed: int, now_us: int, progress: bool
 ) -> tuple[int, int, int]:
@@ -504,8 +487,7 @@ def _ensure_store_data(
         }
     if existing:
         return 0, 0, 0
-    bases = _id_bases(db)
-    ids = {k: max(bases[k], (next_ids[k] or 0) + 1) for k in bases}
+    ids = {k: max(first, (next_ids[k] or 0) + 1) for k, first in SHOPIFY_IDS.items()}
     if progress:
         print(f"seeding the demo store: {customers_for(requests):,} customers …", file=sys.stderr)
     customers, orders, items = _store_rows(

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Numeric, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lib.core.models.base import Base
+
+ShopifyId = BigInteger().with_variant(Integer(), "sqlite")
+"""A Shopify numeric id (64-bit, e.g. 7000000000001): `bigint` on PostgreSQL; on SQLite plain
+INTEGER, which is 64-bit already and, as the primary key, the table's rowid."""
 
 
 class DemoCustomer(Base):
@@ -19,7 +23,7 @@ class DemoCustomer(Base):
 
     __tablename__ = "demo_customers"
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    id: Mapped[int] = mapped_column(ShopifyId, primary_key=True, autoincrement=False)
     shop_domain: Mapped[str] = mapped_column(String(255), index=True)
     first_name: Mapped[str] = mapped_column(String(120))
     last_name: Mapped[str] = mapped_column(String(120))
@@ -42,8 +46,8 @@ class DemoOrder(Base):
 
     __tablename__ = "demo_orders"
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("demo_customers.id"), index=True)
+    id: Mapped[int] = mapped_column(ShopifyId, primary_key=True, autoincrement=False)
+    customer_id: Mapped[int] = mapped_column(ShopifyId, ForeignKey("demo_customers.id"), index=True)
     name: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime]
     financial_status: Mapped[str] = mapped_column(String(24))
@@ -61,8 +65,8 @@ class DemoLineItem(Base):
 
     __tablename__ = "demo_line_items"
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    order_id: Mapped[int] = mapped_column(ForeignKey("demo_orders.id"), index=True)
+    id: Mapped[int] = mapped_column(ShopifyId, primary_key=True, autoincrement=False)
+    order_id: Mapped[int] = mapped_column(ShopifyId, ForeignKey("demo_orders.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     sku: Mapped[str] = mapped_column(String(40))
     quantity: Mapped[int]
