@@ -1,0 +1,65 @@
+"""The demo seeder's output, byte for byte: a SHA-256 over every row it writes.
+
+Refactoring or speeding up the seeder must not change a single stored byte for a given seed and
+clock. The fingerprints below were recorded at commit 5e6f1ec (before `lib/core/demo.py` became
+a package); a deliberate change of the demo data updates them in the same commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+import pytest
+
+from lib.core.db import Database
+from lib.core.demo import seed_demo
+
+NOW = datetime(2026, 6, 15, 10, 30, tzinfo=UTC)
+REQUESTS, SEED = 2_000, 7
+TABLES = {
+    "stores": "id",
+    "settings": "key",
+    "setting_changes": "id",
+    "demo_customers": "id",
+    "demo_orders": "id",
+    "demo_line_items": "id",
+    "requests": "id",
+    "request_events": "id",
+    "audit_head": "id",
+}
+"""Every table the seeder writes, with the key its rows are ordered by."""
+EXPECTED = {
+    "sqlite": "d5bd7e8e5567bd6abacb80956132f49bd53c853166598e14d771951c86f8d2a9",
+    "postgresql": "2e83b66e59a2fe29975139f5d0352a5e0852c25387470dbd4117fd7dba9343cf",
+}
+
+
+def fingerprint(db: Database) -> str:
+    """SHA-256 over every seeded row as the database stores it.
+
+    SQLite: the driver's values (type and text exactly as stored); PostgreSQL: each row's text
+    form (`t::text`) with the session in UTC.
+    """
+    digest = hashlib.sha256()
+    fairy = db.engine.raw_connection()
+    try:
+        cursor = fairy.driver_connection.cursor()
+        if not db.is_sqlite:
+            cursor.execute("SET TIME ZONE 'UTC'")
+        for table, key in TABLES.items():
+            row = "*" if db.is_sqlite else f"{table}::text"
+            cursor.execute(f"SELECT {row} FROM {table} ORDER BY {key}")  # noqa: S608 - fixed names
+            digest.update(f"{table}\n".encode())
+            for values in cursor.fetchall():
+                digest.update(repr(tuple(values)).encode() + b"\n")
+        fairy.driver_connection.rollback()
+    finally:
+        fairy.close()
+    return digest.hexdigest()
+
+
+@pytest.mark.parametrize("parallel", [False, True], ids=["in-process", "child"])
+def test_seeded_bytes_are_unchanged(db: Database, parallel: bool) -> None:
+    seed_demo(db, requests=REQUESTS, seed=SEED, now=NOW, progress=False, parallel=parallel)
+    assert fingerprint(db) == EXPECTED["sqlite" if db.is_sqlite else "postgresql"]
