@@ -52,7 +52,7 @@ def local_services(config: Config, secrets: Path = SECRETS) -> list[Service]:
                 "-m",
                 "streamlit",
                 "run",
-                "dashboard.py",
+                "dashboard_server.py",  # dashboard.py plus the streamed report download
                 f"--server.port={config.dashboard_port}",
                 # tracebacks may carry personal data: shown only in local mode
                 *(() if sign_in_configured(secrets) else ("--client.showErrorDetails=full",)),

@@ -2,16 +2,13 @@
 regulatory metrics report (CCPA-style) on screen and as CSV."""
 
 from datetime import timedelta
-from functools import partial
 
 import streamlit as st
 
-from lib.dashboard import actions, cached, charts, reports, ui
+from lib.dashboard import actions, cached, charts, report_links, reports, ui
 from lib.dashboard.queries import Scope
 from lib.dashboard.roles import Right
 from lib.dashboard.session import current_actor
-
-LARGE_REPORT_ROWS = 250_000
 
 actor = current_actor()
 ui.guard(actor, Right.REPORTS)
@@ -26,6 +23,26 @@ period = st.date_input(
 start, end = (period[0], period[-1]) if period else (today - timedelta(days=365), today)
 scope = Scope(ui.store_id(), start, end)
 rows = cached.received(cached.url(), scope.store_id, start, end)
+
+
+@st.fragment(run_every=timedelta(seconds=report_links.LINK_SECONDS // 2))
+def download_link(scope: Scope, columns: tuple[str, ...], unmask: bool) -> None:
+    """The register's download: a single-use link, renewed after each click and before it
+    expires, served by the dashboard server as a stream (any size, flat memory)."""
+    st.link_button(
+        "Download CSV",
+        actions.report_link(
+            actor, scope, columns, unmask=unmask, base_path=st.get_option("server.baseUrlPath")
+        ),
+        on_click="rerun",
+        type="primary",
+        icon=":material/download:",
+        key="pd_rp_download",
+        help="Streams the whole range straight from the database, however large. Each link "
+        f"works once, for {report_links.LINK_SECONDS // 60} minutes; every download is recorded "
+        "in the audit log.",
+    )
+
 
 register, regulatory = st.tabs(["Request register (CSV)", "Regulatory metrics"])
 with register:
@@ -46,29 +63,7 @@ with register:
         st.warning("Pick at least one column.")
     else:
         st.markdown(f"**{rows:,}** requests · cells that start like a formula are escaped.")
-        if rows > LARGE_REPORT_ROWS:
-            st.warning(
-                f"A report of {rows:,} rows is assembled in memory before the browser gets it. "
-                "For very large ranges run `python -m lib report --out FILE.csv "
-                f"--from {start} --to {end}` on the server: it streams with flat memory."
-            )
-        st.download_button(
-            "Download CSV",
-            data=partial(
-                actions.request_report,
-                cached.db(),
-                actor,
-                scope,
-                tuple(columns),
-                unmask=bool(unmask and may_unmask),
-            ),
-            file_name=f"requests_{start}_{end}.csv",
-            mime="text/csv",
-            on_click="ignore",
-            type="primary",
-            icon=":material/download:",
-            key="pd_rp_download",
-        )
+        download_link(scope, tuple(columns), bool(unmask and may_unmask))
 
 with regulatory:
     st.caption(

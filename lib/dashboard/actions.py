@@ -7,20 +7,20 @@ ValueError subclasses (LifecycleError, SettingError) with a message for people.
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from lib.core import lifecycle
 from lib.core.audit import ChainReport, append_event, verify_chain
+from lib.core.config import Config, get_config
 from lib.core.db import Database
 from lib.core.enums import EventKind, Status
 from lib.core.models import Request, StaffRole, Store, utcnow
 from lib.core.settings import set_setting
-from lib.dashboard import reports
-from lib.dashboard.queries import Scope
+from lib.dashboard import report_links, reports
+from lib.dashboard.queries import Scope, count_received
 from lib.dashboard.roles import Actor, Right, parse_role, require
 from lib.mail import notifications
 
@@ -187,6 +187,29 @@ def remove_role(db: Database, actor: Actor, email: str) -> None:
         )
 
 
+def report_link(
+    actor: Actor,
+    scope: Scope,
+    columns: Sequence[str],
+    *,
+    unmask: bool = False,
+    base_path: str = "",
+    config: Config | None = None,
+) -> str:
+    """A link that streams the request register once, for the next few minutes.
+
+    Unmasked identities need the unmask right. The rights are checked now and again when the
+    link is followed (`lib.dashboard.server`), which is when the download is audited.
+    """
+    require(actor, Right.REPORTS)
+    if unmask:
+        require(actor, Right.UNMASK_REPORTS)
+    grant = report_links.ReportGrant(
+        actor.email, actor.role, scope, reports.check_columns(columns), unmask
+    )
+    return report_links.link_url(report_links.issue(config or get_config(), grant), base_path)
+
+
 def request_report(
     db: Database,
     actor: Actor,
@@ -194,16 +217,23 @@ def request_report(
     columns: Sequence[str],
     *,
     unmask: bool = False,
-) -> bytes:
-    """The request register as CSV for a download; unmasked identities need the unmask right.
+    link: str | None = None,
+) -> Iterator[bytes]:
+    """The request register as CSV chunks to stream; unmasked identities need the unmask right.
 
-    The download is audited (who, range, columns, masked or not).
+    The download is audited (who, range, columns, masked or not, rows) before the first chunk.
+    `link` is the fingerprint of the single-use report link being followed: it is spent in the
+    same transaction as the audit event, so a link serves one download and every download is
+    audited (LinkRefused, nothing written, when it was spent already).
     """
     require(actor, Right.REPORTS)
     if unmask:
         require(actor, Right.UNMASK_REPORTS)
     chosen = reports.check_columns(columns)
+    rows = count_received(db, scope)
     with db.write() as session:
+        if link is not None:
+            report_links.spend(session, link)
         append_event(
             session,
             actor=actor.email,
@@ -215,11 +245,7 @@ def request_report(
                 "store_id": scope.store_id,
                 "columns": list(chosen),
                 "unmasked": unmask,
+                "rows": rows,
             },
         )
-    # Chunks go to disk as they come, not to a list, so memory holds only the finished file.
-    with tempfile.TemporaryFile() as spool:
-        for chunk in reports.request_csv(db, scope, chosen, unmask=unmask):
-            spool.write(chunk)
-        spool.seek(0)
-        return spool.read()
+    return reports.request_csv(db, scope, chosen, unmask=unmask)

@@ -54,13 +54,17 @@ def forget_roles() -> None:
     _stored_role.clear()
 
 
+def bootstrap_admins() -> frozenset[str]:
+    """Emails that are admins by `[privacy_desk] admins` in secrets (before any role is stored)."""
+    return frozenset(a.lower() for a in _secrets().get("privacy_desk", {}).get("admins", []))
+
+
 def role_for(email: str) -> Role | None:
     """The signed-in email's role: the database mapping, else the bootstrap admins in secrets."""
     stored = _stored_role(get_database().url, email.strip().lower())
     if stored:
         return Role(stored)
-    admins = [a.lower() for a in _secrets().get("privacy_desk", {}).get("admins", [])]
-    return Role.ADMIN if email.strip().lower() in admins else None
+    return Role.ADMIN if email.strip().lower() in bootstrap_admins() else None
 
 
 def _signed_in_actor() -> Actor:

@@ -53,6 +53,10 @@ ACTIONS: dict[str, tuple[Right, Action]] = {
         Right.UNMASK_REPORTS,
         lambda s, r: actions.request_report(s.db, actor(r), Scope(), ["email"], unmask=True),
     ),
+    "unmask_link": (
+        Right.UNMASK_REPORTS,
+        lambda s, r: actions.report_link(actor(r), Scope(), ["email"], unmask=True),
+    ),
     "store_test": (Right.SETTINGS, lambda s, r: store_actions.test_store(actor(r))),
     "export": (
         Right.EXPORT,
@@ -222,16 +226,17 @@ def test_unmasked_report_is_allowed_and_audited(seeded, role):
     report = actions.request_report(
         seeded.db, actor(role), Scope(), ["reference", "email"], unmask=True
     )
-    text = report.decode()
+    text = b"".join(report).decode()
     assert "verified@example.com" in text
     with seeded.db.read() as session:
         event = session.scalars(select(RequestEvent).order_by(RequestEvent.seq.desc())).first()
     assert event.kind == "download" and event.details["unmasked"] is True
+    assert event.details["rows"] == text.count("\r\n") - 1 == 7
 
 
 @pytest.mark.parametrize("role", list(Role))
 def test_masked_report_for_every_role(seeded, role):
-    text = actions.request_report(seeded.db, actor(role), Scope(), ["reference", "email"])
+    text = b"".join(actions.request_report(seeded.db, actor(role), Scope(), ["reference", "email"]))
     assert b"verified@example.com" not in text and "v•••@e•••.com".encode() in text
 
 

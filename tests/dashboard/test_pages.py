@@ -3,11 +3,16 @@ and the page actions changing the database."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 from sqlalchemy import select
 
+from lib.core.config import get_config
 from lib.core.models import Request, SettingChange, StaffRole
 from lib.core.settings import get_setting
+from lib.dashboard import report_links
+from lib.dashboard.report_links import ReportGrant
 from lib.dashboard.roles import RIGHTS, Role
 from lib.dashboard.ui import PAGES
 from tests.dashboard.conftest import page
@@ -33,10 +38,10 @@ def _key_elements(at, path: str, role: Role, refs: dict[str, str]) -> None:
         assert [m.label for m in at.metric] == ["Due", "Days left", "State"]
     elif path == "pages/reports.py":
         assert at.toggle(key="pd_rp_unmask").disabled == (role in (Role.MERCHANT, Role.ANALYST))
-        assert {b.proto.label for b in at.get("download_button")} == {
-            "Download CSV",
-            "Download metrics CSV",
-        }
+        # the register is a streamed link; only the small metrics CSV is held by Streamlit
+        assert [b.proto.label for b in at.get("download_button")] == ["Download metrics CSV"]
+        grant = _report_grant(at)
+        assert (grant.email, grant.role, grant.unmask) == (f"{role.value}@localhost", role, False)
     elif path == "pages/settings.py":
         assert at.toggle(key="pd_set_guest_support").value is False
         assert len(at.dataframe) == 1  # the change history
@@ -49,6 +54,15 @@ def _key_elements(at, path: str, role: Role, refs: dict[str, str]) -> None:
         assert [m.label for m in at.metric] == ["Pending", "Sent", "Captured", "Failed"]
     else:
         assert titles, f"{path} shows no title"
+
+
+def _report_grant(at) -> ReportGrant:
+    """What the Reports page's Download CSV link would stream (the link, read back)."""
+    (button,) = at.get("link_button")
+    assert button.proto.label == "Download CSV"
+    path, token = button.proto.url.split("?token=")
+    assert path == "/reports/requests.csv"
+    return report_links.read(get_config(), token).grant
 
 
 @pytest.mark.parametrize("role", list(Role))
@@ -195,3 +209,28 @@ def test_customer_text_cannot_add_links_or_images(seeded):
     shown = at.markdown[0].value
     assert "tracker.example" in shown and "](" not in shown and "https://" not in shown
     assert "\n#" not in shown  # kept on one line: no heading either
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_reports_link_follows_the_columns_and_the_unmask_rules(seeded, role):
+    at = page("pages/reports.py", role)
+    at.session_state["pd_rp_unmask"] = True  # even when a disabled toggle is forced on
+    at.run()
+    at.multiselect(key="pd_rp_cols").set_value(["email", "reference"]).run()
+    grant = _report_grant(at)
+    may_unmask = role in (Role.ADMIN, Role.COMPLIANCE)
+    assert (grant.columns, grant.unmask) == (("reference", "email"), may_unmask)
+    assert grant.scope.store_id is None and grant.scope.end == grant.scope.start + timedelta(
+        days=365
+    )
+    first = at.get("link_button")[0].proto.url
+    again = _report_grant(at.run())
+    assert again == grant and at.get("link_button")[0].proto.url != first  # fresh single use
+
+
+def test_reports_page_without_columns_or_rows_offers_no_download(seeded):
+    at = page("pages/reports.py", Role.ADMIN).run()
+    at.multiselect(key="pd_rp_cols").set_value([]).run()
+    assert not at.get("link_button") and at.warning[0].value == "Pick at least one column."
+    at.date_input(key="pd_rp_period").set_value((date(2001, 1, 1), date(2001, 1, 2))).run()
+    assert not at.get("link_button")

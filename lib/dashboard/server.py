@@ -1,0 +1,126 @@
+"""The dashboard server's own HTTP route: `GET {baseUrlPath}/reports/requests.csv?token=…`.
+
+`dashboard_server.py` mounts `report_routes()` on Streamlit's ASGI app (`st.App`), so staff
+download the request register from the dashboard's origin, never through the public intake
+service. A download Streamlit serves is held in the server's memory whole (624k rows took the
+process from 217 to 440 MB); this route streams `lib.dashboard.reports.request_csv` chunk by
+chunk from a worker thread instead, so memory stays flat whatever the range and the event loop
+keeps serving every session meanwhile.
+
+A link is followed only if its signature, purpose and expiry hold, its holder still has the role
+it was minted for, and it was not used before; then it is spent and the download audited in one
+transaction (`lib.dashboard.actions.request_report`). A refused link answers a short text (403
+or 410) and changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable, Collection, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from lib.core.config import Config, get_config
+from lib.core.db import Database, get_database
+from lib.dashboard import actions, report_links
+from lib.dashboard.report_links import LinkRefused, Refusal
+from lib.dashboard.roles import Actor, PermissionDenied
+
+log = logging.getLogger(__name__)
+
+NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+
+
+@dataclass(frozen=True, slots=True)
+class ReportDownload:
+    """A spent, audited link: the CSV chunks to stream and the name to give them."""
+
+    chunks: Iterator[bytes]
+    filename: str
+
+
+def open_report(
+    db: Database,
+    config: Config,
+    token: str,
+    *,
+    sign_in: bool,
+    admins: Collection[str] = (),
+    now: float | None = None,
+) -> ReportDownload:
+    """Check a report link and spend it; LinkRefused (nothing written) when it cannot be used.
+
+    `sign_in` says whether the dashboard signs staff in (roles then come from the staff-role
+    table, or `admins` of secrets); without it the link's local-mode role stands.
+    """
+    link = report_links.read(config, token, now)
+    grant = link.grant
+    actor = Actor(grant.email, report_links.holder_role(db, grant, sign_in=sign_in, admins=admins))
+    try:
+        chunks = actions.request_report(
+            db, actor, grant.scope, grant.columns, unmask=grant.unmask, link=link.fingerprint
+        )
+    except PermissionDenied:  # a role that never had the right (a link minted elsewhere)
+        raise LinkRefused(Refusal.ROLE) from None
+    return ReportDownload(chunks, grant.filename)
+
+
+async def _stream(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
+    """Chunks read in a worker thread; the cursor is closed even if the browser goes away."""
+    try:
+        async for chunk in iterate_in_threadpool(chunks):
+            yield chunk
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            await run_in_threadpool(close)
+
+
+def _sign_in_configured() -> bool:
+    # Imported late: its role cache may only be declared once Streamlit's runtime exists.
+    from lib.dashboard.session import sign_in_configured
+
+    return sign_in_configured()
+
+
+def _bootstrap_admins() -> Collection[str]:
+    from lib.dashboard.session import bootstrap_admins
+
+    return bootstrap_admins()
+
+
+def report_routes(
+    base_path: str = "",
+    *,
+    db: Callable[[], Database] = get_database,
+    config: Callable[[], Config] = get_config,
+    sign_in: Callable[[], bool] = _sign_in_configured,
+    admins: Callable[[], Collection[str]] = _bootstrap_admins,
+) -> list[Route]:
+    """The route, under `base_path` (Streamlit's `server.baseUrlPath`, which custom routes of
+    `st.App` do not get by themselves). Defaults read the process configuration and
+    `.streamlit/secrets.toml` at request time, as the pages do; tests pass their own."""
+
+    async def download(request: Request) -> Response:
+        token = request.query_params.get("token", "")
+        try:
+            report = await run_in_threadpool(
+                open_report, db(), config(), token, sign_in=sign_in(), admins=admins()
+            )
+        except LinkRefused as refused:
+            log.info("report link refused: %s", refused.reason)
+            return PlainTextResponse(str(refused), status_code=refused.status, headers=NO_STORE)
+        headers: dict[str, Any] = {
+            **NO_STORE,
+            "Content-Disposition": f'attachment; filename="{report.filename}"',
+        }
+        return StreamingResponse(
+            _stream(report.chunks), media_type="text/csv; charset=utf-8", headers=headers
+        )
+
+    return [Route(report_links.route_path(base_path), download, methods=["GET"])]
