@@ -1,8 +1,9 @@
 """The demo seeder's output, byte for byte: a SHA-256 over every row it writes.
 
 Refactoring or speeding up the seeder must not change a single stored byte for a given seed and
-clock. The fingerprints below were recorded at commit 5e6f1ec (before `lib/core/demo.py` became
-a package); a deliberate change of the demo data updates them in the same commit.
+clock. The fingerprints below were computed with the code of commit 5e6f1ec (before
+`lib/core/demo.py` became a package and was sped up); a deliberate change of the demo data
+updates them in the same commit.
 """
 
 from __future__ import annotations
@@ -30,9 +31,17 @@ TABLES = {
 }
 """Every table the seeder writes, with the key its rows are ordered by."""
 EXPECTED = {
-    "sqlite": "d5bd7e8e5567bd6abacb80956132f49bd53c853166598e14d771951c86f8d2a9",
-    "postgresql": "2e83b66e59a2fe29975139f5d0352a5e0852c25387470dbd4117fd7dba9343cf",
+    ("one chunk", "sqlite"): "d5bd7e8e5567bd6abacb80956132f49bd53c853166598e14d771951c86f8d2a9",
+    ("one chunk", "postgresql"): "2e83b66e59a2fe29975139f5d0352a5e0852c25387470dbd4117fd7dba9343cf",
+    ("chunks, append", "sqlite"): (
+        "32ae67d35d3176d593436f2f3cc7dd283a6b34ca9c4c257a132fb433f3924b8c"
+    ),
+    ("chunks, append", "postgresql"): (
+        "120d39533c073fe3e878a939c690ff9c71744d0662eaa394dea552eb2bac04fe"
+    ),
 }
+"""By (case, backend). "one chunk": the default chunk size; "chunks, append": chunks of 700
+requests (three, the last one short), then 300 more requests with seed 8 appended."""
 
 
 def fingerprint(db: Database) -> str:
@@ -60,6 +69,19 @@ def fingerprint(db: Database) -> str:
 
 
 @pytest.mark.parametrize("parallel", [False, True], ids=["in-process", "child"])
-def test_seeded_bytes_are_unchanged(db: Database, parallel: bool) -> None:
-    seed_demo(db, requests=REQUESTS, seed=SEED, now=NOW, progress=False, parallel=parallel)
-    assert fingerprint(db) == EXPECTED["sqlite" if db.is_sqlite else "postgresql"]
+@pytest.mark.parametrize("case", ["one chunk", "chunks, append"])
+def test_seeded_bytes_are_unchanged(db: Database, case: str, parallel: bool) -> None:
+    if case == "one chunk":
+        seed_demo(db, requests=REQUESTS, seed=SEED, now=NOW, progress=False, parallel=parallel)
+    else:
+        for requests, seed, child in ((REQUESTS, SEED, parallel), (300, 8, not parallel)):
+            seed_demo(
+                db,
+                requests=requests,
+                seed=seed,
+                now=NOW,
+                progress=False,
+                parallel=child,
+                chunk_size=700,
+            )
+    assert fingerprint(db) == EXPECTED[case, "sqlite" if db.is_sqlite else "postgresql"]
