@@ -1,6 +1,6 @@
-"""Browser tests: the real processes (`streamlit run dashboard.py`, intake, demo store, worker)
-on free ports of 127.0.0.1 over a temporary SQLite database, driven by Playwright with Debian's
-Chromium (never a downloaded browser). Screenshots go to test-artifacts/screenshots/."""
+"""Browser tests: the real processes (`streamlit run dashboard_server.py`, intake, demo store,
+worker) on free ports of 127.0.0.1 over a temporary SQLite database, driven by Playwright with
+Debian's Chromium (never a downloaded browser). Screenshots go to test-artifacts/screenshots/."""
 
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "intake": ([sys.executable, "-m", "lib", "intake"], f"http://127.0.0.1:{ports['intake']}/"),
         "worker": ([sys.executable, "-m", "lib", "worker", "--poll", "0.2"], None),
         "dashboard": (
-            [sys.executable, "-m", "streamlit", "run", "dashboard.py",
+            [sys.executable, "-m", "streamlit", "run", "dashboard_server.py",
              f"--server.port={ports['dashboard']}", "--server.headless=true",
              "--server.fileWatcherType=none"],
             f"http://127.0.0.1:{ports['dashboard']}/_stcore/health",

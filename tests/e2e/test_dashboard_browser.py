@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from lib.core.config import load_config
 from lib.core.db import Database
 from lib.core.enums import JobStatus
-from lib.core.models import Export, Job, Request, Store
+from lib.core.models import Export, Job, Request, RequestEvent, Store
 from lib.core.settings import get_setting
 from tests.e2e.conftest import SCREENSHOTS, Stack
 
@@ -146,16 +146,27 @@ def test_download_a_csv_report_and_parse_it(page, stack):
     be(page, "analyst")
     go(page, "Reports")
     expect(page.get_by_role("switch", name="Show identities (email, name)")).to_be_disabled()
-    with page.expect_download() as download:
-        page.get_by_role("button", name="Download CSV").click()
+    link = page.get_by_role("link", name="Download CSV")
+    first = link.get_attribute("href")
+    assert first.startswith("/reports/requests.csv?token=")  # the dashboard's own origin
+    with page.expect_popup() as popup, page.expect_download() as download:
+        link.click()
     text = download.value.path().read_text(encoding="utf-8")
+    assert download.value.suggested_filename.startswith("requests_")
     rows = list(csv.DictReader(io.StringIO(text)))
     with db.read() as session:
         total = session.scalar(select(func.count()).select_from(Request))
+        event = session.scalars(select(RequestEvent).order_by(RequestEvent.seq.desc())).first()
     assert 0 < len(rows) <= total
     assert {"reference", "received_at", "email", "days_to_respond"} <= set(rows[0])
     assert all(re.fullmatch(r"DSR-\d{4}-\d{6}", r["reference"]) for r in rows)
     assert all("•••" in r["email"] for r in rows)
+    assert (event.kind, event.actor) == ("download", "analyst@localhost")
+    assert (event.details["rows"], event.details["unmasked"]) == (len(rows), False)
+    expect(link).not_to_have_attribute("href", first)  # the click showed a fresh link
+    used = popup.value.request.get(stack.dashboard + first)  # the spent link, followed again
+    assert used.status == 410 and "already been used" in used.text()
+    page.mouse.move(0, 0)  # no tooltip over the page in the screenshot
     shot(page, "reports")
     db.dispose()
 
