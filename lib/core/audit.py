@@ -3,19 +3,22 @@
 Every event stores the hash of the one before it, and the chain's tip is kept in `audit_head`, so
 an edited, inserted or removed event — including the last one — is detected by `verify_chain`.
 Appending locks the tip row (PostgreSQL) or runs inside the write lock (SQLite), so the chain
-never forks when several processes write at once.
+never forks when several processes write at once. The tip stays locked until the transaction
+ends, so appends use three cached Core statements (read the tip, insert the events, move the
+tip) and several events of one change go in one extension (`append_events`): the ORM's unit of
+work cost ~0.7 ms per event, all of it while every other writer waited for the tip.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from lib.core.models import AuditHead, RequestEvent, utcnow
@@ -24,10 +27,31 @@ GENESIS_HASH = "0" * 64
 HEAD_ID = 1
 SYSTEM_ACTOR = "system"
 
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+)
+"""The options `json.dumps` was called with, built once: a fresh encoder per hash cost 30 %."""
+_HEAD_TABLE = AuditHead.__table__
+_EVENTS_TABLE = RequestEvent.__table__
+_READ_TIP = (
+    select(_HEAD_TABLE.c.seq, _HEAD_TABLE.c.hash)
+    .where(_HEAD_TABLE.c.id == HEAD_ID)
+    .with_for_update()
+)
+_INSERT_EVENTS = insert(_EVENTS_TABLE)
+_MOVE_TIP = (
+    update(_HEAD_TABLE)
+    .where(_HEAD_TABLE.c.id == HEAD_ID)
+    .values(seq=bindparam("tip_seq"), hash=bindparam("tip_hash"))
+)
+
 
 def _instant(at: datetime) -> str:
+    """`at` in UTC as `YYYY-MM-DDTHH:MM:SS.ffffffZ` (the bytes strftime gave, faster)."""
     at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
-    return at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if at.year < 1000:  # isoformat pads the year to four digits, strftime's %Y does not
+        return at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return at.isoformat(timespec="microseconds")[:26] + "Z"
 
 
 def event_hash(
@@ -43,7 +67,7 @@ def event_hash(
     details: dict[str, Any] | None,
 ) -> str:
     """SHA-256 over a canonical JSON form of every field of an event and its predecessor."""
-    canonical = json.dumps(
+    canonical = _CANONICAL.encode(
         [
             seq,
             prev_hash,
@@ -55,13 +79,80 @@ def event_hash(
             to_status,
             reason,
             details,
-        ],
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        default=str,
+        ]
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An event to append: everything but its place in the chain."""
+
+    actor: str
+    kind: str
+    request_id: int | None = None
+    from_status: str | None = None
+    to_status: str | None = None
+    reason: str | None = None
+    details: dict[str, Any] | None = None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChainLink:
+    """Where an appended event sits in the chain."""
+
+    seq: int
+    hash: str
+
+
+def append_events(session: Session, events: Sequence[NewEvent]) -> list[ChainLink]:
+    """Append `events`, in order, to the chain inside the caller's (write) transaction.
+
+    Pending ORM changes are flushed first, so rows are always locked before the tip (one lock
+    order for every writer on PostgreSQL) and the events' requests exist.
+    """
+    if not events:
+        return []
+    session.flush()
+    connection = session.connection()
+    seq, prev_hash = connection.execute(_READ_TIP).one()
+    rows, links = [], []
+    for event in events:
+        seq += 1
+        at = event.at or utcnow()
+        digest = event_hash(
+            seq,
+            prev_hash,
+            event.request_id,
+            at,
+            event.actor,
+            event.kind,
+            event.from_status,
+            event.to_status,
+            event.reason,
+            event.details,
+        )
+        rows.append(
+            {
+                "seq": seq,
+                "request_id": event.request_id,
+                "at": at,
+                "actor": event.actor,
+                "kind": event.kind,
+                "from_status": event.from_status,
+                "to_status": event.to_status,
+                "reason": event.reason,
+                "details": event.details,
+                "prev_hash": prev_hash,
+                "hash": digest,
+            }
+        )
+        links.append(ChainLink(seq, digest))
+        prev_hash = digest
+    connection.execute(_INSERT_EVENTS, rows)
+    connection.execute(_MOVE_TIP, {"tip_seq": seq, "tip_hash": prev_hash})
+    return links
 
 
 def append_event(
@@ -75,36 +166,10 @@ def append_event(
     reason: str | None = None,
     details: dict[str, Any] | None = None,
     at: datetime | None = None,
-) -> RequestEvent:
+) -> ChainLink:
     """Append one event to the chain inside the caller's (write) transaction."""
-    at = at or utcnow()
-    head = session.execute(
-        select(AuditHead)
-        .where(AuditHead.id == HEAD_ID)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one()
-    seq = head.seq + 1
-    digest = event_hash(
-        seq, head.hash, request_id, at, actor, kind, from_status, to_status, reason, details
-    )
-    event = RequestEvent(
-        seq=seq,
-        request_id=request_id,
-        at=at,
-        actor=actor,
-        kind=kind,
-        from_status=from_status,
-        to_status=to_status,
-        reason=reason,
-        details=details,
-        prev_hash=head.hash,
-        hash=digest,
-    )
-    session.add(event)
-    head.seq, head.hash = seq, digest
-    session.flush()
-    return event
+    event = NewEvent(actor, kind, request_id, from_status, to_status, reason, details, at)
+    return append_events(session, [event])[0]
 
 
 def seal(rows: Iterable[dict[str, Any]], seq: int, prev_hash: str) -> Iterator[dict[str, Any]]:

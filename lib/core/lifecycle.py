@@ -1,7 +1,8 @@
 """The request lifecycle: one table of allowed moves, and the only functions that change status.
 
 Every change writes exactly one audit event in the caller's transaction; a refused change raises
-before anything is touched.
+before anything is touched. Opening a request records two (received, then its channel's first
+state), appended to the chain in one extension.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from lib.core.audit import append_event
+from lib.core.audit import ChainLink, NewEvent, append_event, append_events
 from lib.core.deadlines import Deadline, can_extend, compute_deadline, regime_for
 from lib.core.enums import Channel, EventKind, RejectionCode, RequestType, Status
-from lib.core.models import Request, RequestEvent, Store, make_reference, utcnow
+from lib.core.models import Request, Store, make_reference, utcnow
 
 S = Status
 TRANSITIONS: dict[Status, frozenset[Status]] = {
@@ -122,16 +123,16 @@ def open_request(
     session.add(request)
     session.flush()
     request.reference = make_reference(request.id, at)
-    append_event(
-        session,
-        request_id=request.id,
-        actor=actor,
-        kind=EventKind.TRANSITION,
+    received = NewEvent(
+        actor,
+        EventKind.TRANSITION,
+        request.id,
         to_status=S.RECEIVED,
         details={"channel": str(new.channel), "type": str(new.type), "regime": str(regime)},
         at=at,
     )
-    transition(session, request, FIRST_STATUS[new.channel], actor=actor, at=at)
+    first = _move(request, FIRST_STATUS[new.channel], actor=actor, reason=None, details=None, at=at)
+    append_events(session, [received, first])
     return request
 
 
@@ -144,8 +145,22 @@ def transition(
     reason: str | None = None,
     details: dict[str, Any] | None = None,
     at: datetime | None = None,
-) -> RequestEvent:
+) -> ChainLink:
     """Move `request` to `to` and record it, or raise LifecycleError and change nothing."""
+    event = _move(request, to, actor=actor, reason=reason, details=details, at=at or utcnow())
+    return append_events(session, [event])[0]
+
+
+def _move(
+    request: Request,
+    to: Status,
+    *,
+    actor: str,
+    reason: str | None,
+    details: dict[str, Any] | None,
+    at: datetime,
+) -> NewEvent:
+    """Apply an allowed move to `request` and return its event (not yet appended)."""
     current = Status(request.status)
     to = Status(to)
     if to not in TRANSITIONS[current]:
@@ -153,7 +168,6 @@ def transition(
         raise LifecycleError(
             f"{request.reference}: cannot go from {current} to {to}; allowed: {allowed}"
         )
-    at = at or utcnow()
     request.status = to
     if to is S.VERIFIED and request.verified_at is None:
         request.verified_at = at
@@ -161,17 +175,7 @@ def transition(
         request.responded_at = request.responded_at or at
     if not TRANSITIONS[to]:
         request.closed_at = at
-    return append_event(
-        session,
-        request_id=request.id,
-        actor=actor,
-        kind=EventKind.TRANSITION,
-        from_status=current,
-        to_status=to,
-        reason=reason,
-        details=details,
-        at=at,
-    )
+    return NewEvent(actor, EventKind.TRANSITION, request.id, current, to, reason, details, at)
 
 
 def _require_open(request: Request, action: str) -> None:
@@ -187,7 +191,7 @@ def extend(
     reason: str,
     store_timezone: str,
     at: datetime | None = None,
-) -> RequestEvent:
+) -> ChainLink:
     """Extend the deadline once, with a reason, before the original deadline has passed."""
     at = at or utcnow()
     _require_open(request, "extend")
@@ -235,7 +239,7 @@ def reject(
     code: RejectionCode | str,
     text: str | None = None,
     at: datetime | None = None,
-) -> RequestEvent:
+) -> ChainLink:
     """Refuse the request with a structured reason (`other` needs an explanation)."""
     try:
         code = RejectionCode(code)
@@ -260,7 +264,7 @@ def reject(
 
 def add_note(
     session: Session, request: Request, *, actor: str, text: str, at: datetime | None = None
-) -> RequestEvent:
+) -> ChainLink:
     """Attach a staff note to the request's timeline."""
     if not text or not text.strip():
         raise LifecycleError("a note cannot be empty")
@@ -276,7 +280,7 @@ def add_note(
 
 def pause(
     session: Session, request: Request, *, actor: str, reason: str, at: datetime | None = None
-) -> RequestEvent:
+) -> ChainLink:
     """Stop the clock while waiting for identity or clarification (UK GDPR Art. 12A)."""
     _require_open(request, "pause")
     if request.paused_since is not None:
@@ -302,7 +306,7 @@ def resume(
     actor: str,
     store_timezone: str,
     at: datetime | None = None,
-) -> RequestEvent:
+) -> ChainLink:
     """Restart the clock; the paused days push the deadline (for regimes that allow it)."""
     if request.paused_since is None:
         raise LifecycleError(f"{request.reference}: the clock is not stopped")
