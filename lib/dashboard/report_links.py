@@ -40,6 +40,8 @@ class Refusal(StrEnum):
     EXPIRED = "expired"
     USED = "used"
     ROLE = "role"
+    LOCAL_ONLY = "local_only"
+    UNCONFIGURED = "unconfigured"
 
 
 REFUSALS: dict[Refusal, tuple[int, str]] = {
@@ -57,6 +59,14 @@ REFUSALS: dict[Refusal, tuple[int, str]] = {
     Refusal.ROLE: (
         403,
         "Your role does not allow this report (any more). Ask an admin if you need it.",
+    ),
+    Refusal.LOCAL_ONLY: (
+        403,
+        "Local mode (no sign-in configured) serves this machine only. Configure sign-in.",
+    ),
+    Refusal.UNCONFIGURED: (
+        503,
+        "Report downloads are off until TOKEN_SECRET is set on the dashboard server.",
     ),
 }
 """HTTP status and the short text a refused link answers with; nothing else is revealed."""

@@ -18,7 +18,8 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable, Collection, Iterator
 from dataclasses import dataclass
-from typing import Any
+from types import ModuleType
+from typing import Any, Final
 
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.requests import Request
@@ -34,6 +35,7 @@ from lib.dashboard.roles import Actor, PermissionDenied
 log = logging.getLogger(__name__)
 
 NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+PUBLIC_TOKEN_SECRET: Final = Config().token_secret  # the committed local default
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,13 +53,22 @@ def open_report(
     *,
     sign_in: bool,
     admins: Collection[str] = (),
+    local_ok: bool = True,
     now: float | None = None,
 ) -> ReportDownload:
     """Check a report link and spend it; LinkRefused (nothing written) when it cannot be used.
 
     `sign_in` says whether the dashboard signs staff in (roles then come from the staff-role
-    table, or `admins` of secrets); without it the link's local-mode role stands.
+    table, or `admins` of secrets); without it the link's local-mode role stands, and only while
+    the server listens on this machine alone (`local_ok`), as for the pages. The link is the
+    only credential the route sees, so with sign-in it refuses links while the token secret is
+    the public default anyone could sign with.
     """
+    if sign_in and config.token_secret == PUBLIC_TOKEN_SECRET:
+        log.error("report links refused: TOKEN_SECRET is the public default; set it")
+        raise LinkRefused(Refusal.UNCONFIGURED)
+    if not sign_in and not local_ok:
+        raise LinkRefused(Refusal.LOCAL_ONLY)
     link = report_links.read(config, token, now)
     grant = link.grant
     actor = Actor(grant.email, report_links.holder_role(db, grant, sign_in=sign_in, admins=admins))
@@ -81,17 +92,12 @@ async def _stream(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
             await run_in_threadpool(close)
 
 
-def _sign_in_configured() -> bool:
-    # Imported late: its role cache may only be declared once Streamlit's runtime exists.
-    from lib.dashboard.session import sign_in_configured
+def _session() -> ModuleType:
+    """`lib.dashboard.session`, imported late: its role cache may only be declared once
+    Streamlit's runtime exists (else Streamlit warns that it found none)."""
+    from lib.dashboard import session
 
-    return sign_in_configured()
-
-
-def _bootstrap_admins() -> Collection[str]:
-    from lib.dashboard.session import bootstrap_admins
-
-    return bootstrap_admins()
+    return session
 
 
 def report_routes(
@@ -99,8 +105,9 @@ def report_routes(
     *,
     db: Callable[[], Database] = get_database,
     config: Callable[[], Config] = get_config,
-    sign_in: Callable[[], bool] = _sign_in_configured,
-    admins: Callable[[], Collection[str]] = _bootstrap_admins,
+    sign_in: Callable[[], bool] = lambda: _session().sign_in_configured(),
+    admins: Callable[[], Collection[str]] = lambda: _session().bootstrap_admins(),
+    local_ok: Callable[[], bool] = lambda: _session().local_mode_allowed(),
 ) -> list[Route]:
     """The route, under `base_path` (Streamlit's `server.baseUrlPath`, which custom routes of
     `st.App` do not get by themselves). Defaults read the process configuration and
@@ -110,7 +117,13 @@ def report_routes(
         token = request.query_params.get("token", "")
         try:
             report = await run_in_threadpool(
-                open_report, db(), config(), token, sign_in=sign_in(), admins=admins()
+                open_report,
+                db(),
+                config(),
+                token,
+                sign_in=sign_in(),
+                admins=admins(),
+                local_ok=local_ok(),
             )
         except LinkRefused as refused:
             log.info("report link refused: %s", refused.reason)

@@ -86,9 +86,14 @@ def _signed_in_actor() -> Actor:
     return Actor(email.lower(), role)
 
 
+def local_mode_allowed() -> bool:
+    """Local mode serves this machine only: True when the server listens on loopback alone."""
+    return _loopback(str(st.get_option("server.address") or ""))
+
+
 def _local_actor() -> Actor:
-    address = str(st.get_option("server.address") or "")
-    if not _loopback(address):
+    if not local_mode_allowed():
+        address = st.get_option("server.address")
         st.error(
             f"Local mode (no sign-in configured) only serves this machine, but the server "
             f"listens on {address}. Configure `[auth]` in `.streamlit/secrets.toml` (see "

@@ -47,10 +47,15 @@ def config_for(db: Database) -> Config:
 
 @contextmanager
 def serving(
-    db: Database, *, sign_in: bool = False, admins: tuple[str, ...] = ()
+    db: Database,
+    *,
+    sign_in: bool = False,
+    admins: tuple[str, ...] = (),
+    local_ok: bool = True,
+    config: Config | None = None,
 ) -> Iterator[httpx.Client]:
     """The report route under uvicorn on 127.0.0.1, as `dashboard_server.py` mounts it."""
-    config = config_for(db)
+    config = config or config_for(db)
     app = Starlette(
         routes=report_routes(
             BASE,
@@ -58,6 +63,7 @@ def serving(
             config=lambda: config,
             sign_in=lambda: sign_in,
             admins=lambda: admins,
+            local_ok=lambda: local_ok,
         )
     )
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
@@ -252,6 +258,28 @@ def test_local_mode_trusts_the_role_picked_in_the_session(seeded_db):
     db = seeded_db.db  # no staff roles stored at all
     with serving(db, sign_in=False) as http:
         assert http.get(link(db, Role.MERCHANT)).status_code == 200
+
+
+def test_local_mode_links_work_only_while_the_server_serves_this_machine_alone(seeded_db):
+    db = seeded_db.db
+    url = link(db, Role.ADMIN, unmask=True)
+    before = state(db)
+    with serving(db, sign_in=False, local_ok=False) as http:  # e.g. --server.address 0.0.0.0
+        response = http.get(url)
+    assert response.status_code == 403 and "serves this machine only" in response.text
+    assert state(db) == before
+
+
+def test_with_sign_in_the_public_default_secret_signs_nothing(seeded_db):
+    db = seeded_db.db
+    public = replace(config_for(db), token_secret=Config().token_secret)
+    actions.set_role(db, actor(Role.ADMIN), "compliance@shop.example", "compliance")
+    url = actions.report_link(actor(Role.COMPLIANCE), Scope(), ALL, unmask=True, config=public)
+    before = state(db)
+    with serving(db, sign_in=True, config=public) as http:
+        response = http.get(url.replace("/reports/", f"/{BASE}/reports/"))
+    assert response.status_code == 503 and "TOKEN_SECRET" in response.text
+    assert state(db) == before
 
 
 def test_the_same_link_followed_twice_at_once_streams_once(seeded_db):
