@@ -8,6 +8,8 @@ import subprocess
 import sys
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,6 +21,11 @@ from lib.core.config import PROJECT_ROOT
 from lib.core.db import Database
 from lib.core.deadlines import compute_deadline
 from lib.core.demo import HEAVY_EMAIL, HEAVY_ORDERS, STORES, seed_demo
+from lib.core.demo.generator import Generator
+from lib.core.demo.plan import Part, build_plan
+from lib.core.demo.shops import ensure_setting_history, ensure_stores
+from lib.core.demo.store_data import ensure_store_data
+from lib.core.demo.writers import write_requests
 from lib.core.enums import CLOSED_STATUSES, Channel, EventKind, RequestType, Status
 from lib.core.lifecycle import FIRST_STATUS, TRANSITIONS, NewRequest, local_date, open_request
 from lib.core.models import (
@@ -300,3 +307,27 @@ def test_cli_seed_verify_and_tamper(tmp_path: Path) -> None:
 def test_bad_arguments_are_refused(sqlite_db: Database, bad: dict) -> None:
     with pytest.raises(ValueError, match="requests must be"):
         seed_demo(sqlite_db, progress=False, **bad)
+
+
+def test_an_interrupted_run_keeps_whole_chunks_and_an_intact_chain(db: Database) -> None:
+    """The writer commits a chunk only after its last part: a failure in the middle of a chunk
+    (here: the generator dies after a chunk and a half) leaves the earlier chunks, whole."""
+    now_us = (NOW - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+    stores = ensure_stores(db, NOW)
+    ensure_store_data(db, stores, 300, 7, now_us, progress=False)
+    off = ensure_setting_history(db, stores[0], NOW)
+    plan = build_plan(db, stores, 300, 7, now_us, 100, off)
+    first, second, _third = Generator(plan).parts()
+
+    def dies_in_the_second_chunk() -> Iterator[Part]:
+        yield first
+        yield replace(second, closes_chunk=False)  # as if the chunk had more parts to come
+        raise RuntimeError("the demo generator process ended early")
+
+    with pytest.raises(RuntimeError, match="ended early"):
+        write_requests(db, dies_in_the_second_chunk(), plan, progress=False)
+    with db.read() as session:
+        assert session.scalar(select(func.count()).select_from(Request)) == 100
+        assert session.scalar(select(func.max(RequestEvent.seq))) == plan.seq + len(first.events)
+        report = verify_chain(session)
+        assert report.ok, report.summary()

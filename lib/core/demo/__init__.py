@@ -30,10 +30,11 @@ Modules, each with one job (imports go down this list only):
 - `plan`: what the generator needs from the database, picklable;
 - `calendars`: per-store local days and cached deadlines;
 - `stories`: one request's life and its events (the story planner);
-- `sealing`: a chunk's events numbered and hash-chained;
+- `sealing`: the events of a run of stories, hashed in chain order;
+- `rows`: a generated part → rows in the database's text forms (in the writer's process);
 - `writers`: bulk inserts (`executemany` / `COPY`) and the per-chunk transactions;
 - `store_data`: the demo store's customers, orders and line items;
-- `generator`: plan → chunks of finished rows;
+- `generator`: plan → parts of chunks (request rows and hashed events);
 - `child`: the generator in a child process while the parent writes;
 - `seed`: `seed_demo`, the order of the steps.
 """

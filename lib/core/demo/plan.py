@@ -51,15 +51,15 @@ class Plan:
 
 
 @dataclass(slots=True)
-class Chunk:
-    """Request rows and sealed event rows that continue the chain from (prev_seq, prev_hash)."""
+class Part:
+    """A slice of a chunk as the generator hands it to the writer: request rows (instants still
+    in µs) and their events, hashed, in chain order. The writer commits a chunk (and moves
+    `audit_head`) after the part that `closes_chunk`."""
 
     requests: list[list[Any]]
     events: list[tuple[Any, ...]]
-    prev_seq: int
-    prev_hash: str
-    last_seq: int
-    last_hash: str
+    """(request id, at µs, actor, kind, from status, to status, reason, details, hash)."""
+    closes_chunk: bool
 
 
 def build_plan(

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from lib.core.db import Database
-from lib.core.demo.child import from_child
+from lib.core.demo.child import GeneratorProcess
 from lib.core.demo.clock import EPOCH_UTC, ONE_US
 from lib.core.demo.generator import Generator
 from lib.core.demo.plan import build_plan
@@ -49,15 +49,20 @@ def seed_demo(
     started = time.perf_counter()
     now = (now or utcnow()).astimezone(UTC)
     now_us = (now - EPOCH_UTC) // ONE_US
-    stores = ensure_stores(db, now)
-    with no_cycle_collector():
-        store_rows = ensure_store_data(db, stores, requests, seed, now_us, progress)
-    guest_off = ensure_setting_history(db, stores[0], now)
-    plan = build_plan(db, stores, requests, seed, now_us, chunk_size, guest_off)
     use_child = parallel if parallel is not None else requests >= PARALLEL_MIN_REQUESTS
-    source = from_child(plan) if use_child and requests > 0 else Generator(plan).chunks()
-    with no_cycle_collector():
-        events = write_requests(db, source, requests, progress)
+    child = GeneratorProcess() if use_child and requests > 0 else None
+    try:
+        stores = ensure_stores(db, now)
+        with no_cycle_collector():
+            store_rows = ensure_store_data(db, stores, requests, seed, now_us, progress)
+        guest_off = ensure_setting_history(db, stores[0], now)
+        plan = build_plan(db, stores, requests, seed, now_us, chunk_size, guest_off)
+        parts = child.parts(plan) if child else Generator(plan).parts()
+        with no_cycle_collector():
+            events = write_requests(db, parts, plan, progress)
+    finally:
+        if child:
+            child.close()
     if not db.is_sqlite and requests:
         # Ids were given explicitly: move the sequence past them for the ORM's next insert.
         with db.write_connection() as conn, conn.begin():

@@ -1,7 +1,8 @@
 """Writing rows in bulk: DB-API `executemany` on SQLite, `COPY` on PostgreSQL.
 
 Requests and their events go in one transaction per chunk that also moves `audit_head`, so the
-chain is intact after every commit and an interrupted run leaves consistent data.
+chain is intact after every commit and an interrupted run leaves consistent data. A chunk
+arrives in parts, each inserted as it comes.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from tqdm import tqdm
 
 from lib.core.audit import HEAD_ID
 from lib.core.db import Database
-from lib.core.demo.plan import Chunk
-from lib.core.demo.sealing import EVENT_COLUMNS
+from lib.core.demo.plan import Part, Plan
+from lib.core.demo.rows import EVENT_COLUMNS, finish
 from lib.core.demo.stories import REQUEST_COLUMNS
 
 
@@ -36,21 +37,21 @@ def insert_rows(
             copy.write_row(row)
 
 
-def write_requests(db: Database, source: Iterator[Chunk], total: int, progress: bool) -> int:
-    """Insert every chunk of `source` in its own transaction, moving audit_head with it; count
-    events. `source` is closed at the end (a generator process is stopped).
+def write_requests(db: Database, parts: Iterator[Part], plan: Plan, progress: bool) -> int:
+    """Insert the parts of every chunk in one transaction per chunk that also moves
+    audit_head; count events. `parts` is closed at the end (a generator process is stopped).
 
     Raises:
         RuntimeError: the chain's tip is not where the chunk continues from (another writer),
             or the generator process failed.
     """
-    events = 0
-    bar = tqdm(total=total, unit="req", unit_scale=True, desc="requests",
+    bar = tqdm(total=plan.count, unit="req", unit_scale=True, desc="requests",
                disable=not progress, smoothing=0.1)  # fmt: skip
     read_head = text("SELECT seq, hash FROM audit_head WHERE id = :id")
     if not db.is_sqlite:  # SQLite: BEGIN IMMEDIATE already holds the write lock
         read_head = text("SELECT seq, hash FROM audit_head WHERE id = :id FOR UPDATE")
     move_head = text("UPDATE audit_head SET seq = :seq, hash = :hash WHERE id = :id")
+    seq, prev_hash = plan.seq, plan.prev_hash
     try:
         with db.write_connection() as conn:
             raw = conn.connection.driver_connection
@@ -58,28 +59,32 @@ def write_requests(db: Database, source: Iterator[Chunk], total: int, progress: 
             if cache is not None:
                 raw.execute("PRAGMA cache_size=-65536")  # 64 MiB while loading (indexes)
             try:
-                for chunk in source:
-                    with conn.begin():
+                for part in parts:
+                    if not conn.in_transaction():
+                        conn.begin()
                         head = tuple(conn.execute(read_head, {"id": HEAD_ID}).one())
-                        if head != (chunk.prev_seq, chunk.prev_hash):
+                        if head != (seq, prev_hash):
                             raise RuntimeError(
-                                f"the audit chain moved while seeding (expected event "
-                                f"{chunk.prev_seq}, found {head[0]}): another process appended "
-                                "events; seed while nothing else writes"
+                                f"the audit chain moved while seeding (expected event {seq}, "
+                                f"found {head[0]}): another process appended events; seed "
+                                "while nothing else writes"
                             )
-                        insert_rows(conn, "requests", REQUEST_COLUMNS, chunk.requests)
-                        insert_rows(conn, "request_events", EVENT_COLUMNS, chunk.events)
-                        conn.execute(move_head, {"seq": chunk.last_seq, "hash": chunk.last_hash,
-                                                 "id": HEAD_ID})  # fmt: skip
-                    events += len(chunk.events)
-                    bar.update(len(chunk.requests))
-                    del chunk  # before the next one is read
+                    requests, events, seq, prev_hash = finish(part, seq, prev_hash, plan.suffix)
+                    insert_rows(conn, "requests", REQUEST_COLUMNS, requests)
+                    insert_rows(conn, "request_events", EVENT_COLUMNS, events)
+                    if part.closes_chunk:
+                        conn.execute(move_head, {"seq": seq, "hash": prev_hash, "id": HEAD_ID})
+                        conn.commit()
+                    bar.update(len(requests))
+                    del part, requests, events  # before the next one is read
             finally:
+                if conn.in_transaction():  # a failed or interrupted chunk leaves nothing
+                    conn.rollback()
                 if cache is not None:
                     raw.execute(f"PRAGMA cache_size={int(cache)}")
     finally:
         bar.close()
-        close = getattr(source, "close", None)
+        close = getattr(parts, "close", None)
         if close is not None:
             close()
-    return events
+    return seq - plan.seq
