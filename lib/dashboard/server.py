@@ -9,8 +9,8 @@ keeps serving every session meanwhile.
 
 A link is followed only if its signature, purpose and expiry hold, its holder still has the role
 it was minted for, and it was not used before; then it is spent and the download audited in one
-transaction (`lib.dashboard.actions.request_report`). A refused link answers a short text (403
-or 410) and changes nothing.
+transaction (`lib.dashboard.actions.request_report`). A refused link answers a short text (403,
+410, or 503 while the server is misconfigured) and changes nothing.
 """
 
 from __future__ import annotations
