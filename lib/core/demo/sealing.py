@@ -1,8 +1,9 @@
 """Audit sealing: the events of a run of stories, hashed in chain order.
 
 The chain is sequential by design (each hash covers the one before), so events are sealed in
-one pass from the tip they continue. `lib.core.audit.seal` computes every hash, so the events
-verify exactly like those `append_event` writes. Only the hash is kept: the writer numbers the
+one pass from the tip they continue. `lib.core.audit.event_hash` computes every hash (what
+`audit.seal` does for dict rows, without building a dict per event), so the events verify
+exactly like those `append_event` writes. Only the hash is kept: the writer numbers the
 events and links `prev_hash` itself (see `rows`), which keeps this, the serial part of the
 pipeline, as short as it can be.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from lib.core.audit import seal
+from lib.core.audit import event_hash
 from lib.core.demo.clock import EPOCH_UTC
 from lib.core.demo.stories import Event
 
@@ -22,11 +23,14 @@ def seal_stories(
 ) -> list[tuple[Any, ...]]:
     """Every event of `stories` (request by request), hashed from (seq, prev_hash), as
     (request id, at µs, actor, kind, from status, to status, reason, details, hash)."""
-    flat = [(row[0], *event) for row, story in stories for event in story]
-    rows = (
-        {"request_id": rid, "at": EPOCH_UTC + timedelta(microseconds=at), "actor": actor,
-         "kind": kind, "from_status": frm, "to_status": to, "reason": reason, "details": details}
-        for rid, at, actor, kind, frm, to, reason, details in flat
-    )  # fmt: skip
-    sealed = seal(rows, seq, prev_hash)
-    return [(*event, row["hash"]) for event, row in zip(flat, sealed, strict=True)]
+    sealed = []
+    for row, story in stories:
+        rid = row[0]
+        for at, actor, kind, frm, to, reason, details in story:
+            seq += 1
+            instant = EPOCH_UTC + timedelta(microseconds=at)
+            prev_hash = event_hash(
+                seq, prev_hash, rid, instant, actor, kind, frm, to, reason, details
+            )
+            sealed.append((rid, at, actor, kind, frm, to, reason, details, prev_hash))
+    return sealed

@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from lib.core.audit import SYSTEM_ACTOR
-from lib.core.deadlines import regime_for
+from lib.core.deadlines import Regime, regime_for
 from lib.core.demo.calendars import Calendar, Due
 from lib.core.demo.clock import DAY, EPOCH_UTC, HOUR, MINUTE, SEC
 from lib.core.demo.plan import Plan
@@ -109,18 +109,18 @@ class StoryPlanner:
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self.calendars = [Calendar(store) for store in plan.stores]
-        self.regimes: dict[tuple[str | None, str | None, str], str] = {}
+        self.regimes: dict[tuple[str | None, str | None, str], Regime] = {}
         self.off_starts = [w[0] for w in plan.guest_off]
 
     def _guest_blocked(self, at: int) -> bool:
         k = bisect_right(self.off_starts, at) - 1
         return k >= 0 and at < self.plan.guest_off[k][1]
 
-    def _regime(self, country: str | None, subdivision: str | None, default: str) -> str:
+    def _regime(self, country: str | None, subdivision: str | None, default: str) -> Regime:
         key = (country, subdivision, default)
         found = self.regimes.get(key)
         if found is None:
-            found = self.regimes[key] = str(regime_for(country, subdivision, default))
+            found = self.regimes[key] = regime_for(country, subdivision, default)
         return found
 
     def request(
@@ -145,8 +145,9 @@ class StoryPlanner:
             customer_id, email, name, sub, country = store.customers[pick]
             webhook_access = channel == "webhook" and kind == "access"
             orders = store.latest_orders[pick] if webhook_access else "null"
-        regime = self._regime(country, sub, store.default_regime)
-        due = cal.deadline(regime, cal.day(t0), country, sub)
+        rule = self._regime(country, sub, store.default_regime)
+        due = cal.deadline(rule, cal.day(t0), country, sub)
+        regime = rule.value  # rows and event details hold the plain text
         creator = {"logged_in": CUSTOMER_ACTOR, "guest": CUSTOMER_ACTOR,
                    "webhook": SHOPIFY_ACTOR}.get(channel, staff)  # fmt: skip
 
