@@ -18,7 +18,7 @@ from lib.core.lifecycle import transition
 from lib.core.models import OutboxMail, RateLimitHit, Request, Store, UsedToken, utcnow
 from lib.core.settings import get_setting, spec_for
 from lib.jobs.worker import JobContext
-from lib.mail.notifications import VERIFY_PURPOSE, notify_merchant
+from lib.mail.notifications import notify_merchant
 
 EXPIRE_KIND = "expire_unverified"
 EXPIRE_INTERVAL_SECONDS = 3600.0
@@ -39,8 +39,9 @@ def expire_unverified_requests(
 ) -> dict[str, Any]:
     """Expire overdue unverified requests in batches; also drop spent intake state.
 
-    Used verification tokens are kept as long as a verification link can live (so a spent link
-    stays refused until it would have expired anyway), rate-limit counters for two windows.
+    Used tokens (verification and report links alike) are kept as long as the longest-lived
+    link can live, a verification link at its maximum lifetime (so a spent link stays refused
+    until it would have expired anyway); rate-limit counters for two windows.
     """
     now = now or utcnow()
     expired = 0
@@ -73,10 +74,7 @@ def expire_unverified_requests(
     longest = int(spec_for("verification_link_hours").maximum or 720)
     with db.write() as session:
         tokens = session.execute(
-            delete(UsedToken).where(
-                UsedToken.purpose == VERIFY_PURPOSE,
-                UsedToken.used_at < now - timedelta(hours=longest + 24),
-            )
+            delete(UsedToken).where(UsedToken.used_at < now - timedelta(hours=longest + 24))
         ).rowcount
         counters = session.execute(
             delete(RateLimitHit).where(

@@ -11,7 +11,15 @@ from lib.core.config import Config
 from lib.core.db import Database
 from lib.core.enums import Channel, RequestType
 from lib.core.lifecycle import NewRequest, open_request
-from lib.core.models import OutboxMail, RateLimitHit, Request, RequestEvent, Store, utcnow
+from lib.core.models import (
+    OutboxMail,
+    RateLimitHit,
+    Request,
+    RequestEvent,
+    Store,
+    UsedToken,
+    utcnow,
+)
 from lib.core.settings import set_setting
 from lib.intake.submit import submit_guest
 from lib.jobs.handlers import chores, job_handlers, periodic_jobs
@@ -20,6 +28,7 @@ from lib.jobs.maintenance import (
     REMIND_KIND,
     deadline_reminders,
     expire_unverified,
+    expire_unverified_requests,
     remind_deadlines,
 )
 from lib.jobs.worker import Worker
@@ -69,6 +78,29 @@ def test_expiry_also_drops_spent_rate_limit_windows(db: Database, store: Store) 
     with db.read() as session:
         keys = set(session.scalars(select(RateLimitHit.key)))
     assert "ip:old" not in keys and keys  # the current windows stay
+
+
+def test_expiry_drops_used_tokens_of_every_purpose_once_no_link_can_live(
+    db: Database, store: Store
+) -> None:
+    now = utcnow()
+    with db.write() as session:
+        for purpose in ("verify", "report"):
+            session.add(
+                UsedToken(
+                    fingerprint=f"{purpose}-old", purpose=purpose, used_at=now - timedelta(days=32)
+                )
+            )
+            session.add(
+                UsedToken(
+                    fingerprint=f"{purpose}-new", purpose=purpose, used_at=now - timedelta(days=1)
+                )
+            )
+    result = expire_unverified_requests(db, now=now)
+    with db.read() as session:
+        kept = set(session.scalars(select(UsedToken.fingerprint)))
+    assert kept == {"verify-new", "report-new"}  # a spent link stays refused while it could live
+    assert result["used_tokens_purged"] == 2
 
 
 def _open(db: Database, store: Store, received_days_ago: int) -> Request:
