@@ -231,9 +231,13 @@ def validate(key: str, value: Any) -> Any:
     return text
 
 
+_ALL = select(Setting)
+"""Built once: the intake reads every setting on each submission."""
+
+
 def all_settings(session: Session) -> dict[str, Any]:
     """Every setting's current value (stored, else the default), in declaration order."""
-    stored = {row.key: json.loads(row.value) for row in session.scalars(select(Setting))}
+    stored = {row.key: json.loads(row.value) for row in session.scalars(_ALL)}
     return {spec.key: stored.get(spec.key, spec.default) for spec in SPECS}
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,6 +21,16 @@ from lib.core.models import Customer, Store, utcnow
 from lib.store import CustomerNotFound, StoreError, get_customer
 from lib.store.api import StoreCustomer
 from lib.store.client import INTERACTIVE_ATTEMPTS
+
+_BY_ID = select(Customer).where(
+    Customer.store_id == bindparam("store_id"), Customer.shopify_id == bindparam("customer_id")
+)
+_BY_EMAIL = (
+    select(Customer)
+    .where(Customer.store_id == bindparam("store_id"), Customer.email == bindparam("email"))
+    .limit(1)
+)
+"""Built once: the intake runs them on every submission (see `lib.intake.submit`)."""
 
 
 class StoreLookupFailed(RuntimeError):
@@ -45,17 +55,13 @@ def _info(row: Customer) -> CustomerInfo:
 
 def customer_by_id(session: Session, store: Store, customer_id: str) -> CustomerInfo | None:
     """The synced customer with Shopify's numeric id `customer_id` in `store`, or None."""
-    row = session.scalars(
-        select(Customer).where(Customer.store_id == store.id, Customer.shopify_id == customer_id)
-    ).first()
+    row = session.scalars(_BY_ID, {"store_id": store.id, "customer_id": customer_id}).first()
     return _info(row) if row is not None else None
 
 
 def customer_by_email(session: Session, store: Store, email: str) -> CustomerInfo | None:
     """The synced customer whose email is `email` (already lower case), or None."""
-    row = session.scalars(
-        select(Customer).where(Customer.store_id == store.id, Customer.email == email).limit(1)
-    ).first()
+    row = session.scalars(_BY_EMAIL, {"store_id": store.id, "email": email}).first()
     return _info(row) if row is not None else None
 
 

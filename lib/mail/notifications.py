@@ -30,6 +30,7 @@ from lib.mail.outbox import queue_mail
 from lib.security import issue_token, read_token
 
 VERIFY_PURPOSE = "verify"
+_SETTINGS = "merchant_settings"
 
 TYPE_LABELS = {
     RequestType.ACCESS: "get a copy of your data",
@@ -69,10 +70,21 @@ STOREFRONT_CHANNELS = frozenset({Channel.LOGGED_IN, Channel.GUEST})
 
 def setting(session: Session, key: str) -> Any:
     """A merchant setting as of this transaction: all settings are read once per session."""
-    snapshot = session.info.get("merchant_settings")
+    snapshot = session.info.get(_SETTINGS)
     if snapshot is None:
-        snapshot = session.info["merchant_settings"] = all_settings(session)
+        snapshot = session.info[_SETTINGS] = all_settings(session)
     return snapshot[key]
+
+
+def read_settings(session: Session) -> dict[str, Any]:
+    """All merchant settings, read once for `session` (and kept for `setting`)."""
+    setting(session, "guest_support")
+    return session.info[_SETTINGS]
+
+
+def share_settings(session: Session, snapshot: dict[str, Any]) -> None:
+    """Let `session` use settings read earlier (outside its write lock) instead of reading them."""
+    session.info[_SETTINGS] = snapshot
 
 
 def store_view(store: Store) -> dict[str, Any]:
