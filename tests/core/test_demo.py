@@ -21,8 +21,9 @@ from lib.core.config import PROJECT_ROOT
 from lib.core.db import Database
 from lib.core.deadlines import compute_deadline
 from lib.core.demo import HEAVY_EMAIL, HEAVY_ORDERS, STORES, seed_demo
+from lib.core.demo.child import CAN_FORK, GeneratorProcess
 from lib.core.demo.generator import Generator
-from lib.core.demo.plan import Part, build_plan
+from lib.core.demo.plan import Part, Plan, build_plan
 from lib.core.demo.shops import ensure_setting_history, ensure_stores
 from lib.core.demo.store_data import ensure_store_data
 from lib.core.demo.writers import write_requests
@@ -312,11 +313,7 @@ def test_bad_arguments_are_refused(sqlite_db: Database, bad: dict) -> None:
 def test_an_interrupted_run_keeps_whole_chunks_and_an_intact_chain(db: Database) -> None:
     """The writer commits a chunk only after its last part: a failure in the middle of a chunk
     (here: the generator dies after a chunk and a half) leaves the earlier chunks, whole."""
-    now_us = (NOW - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
-    stores = ensure_stores(db, NOW)
-    ensure_store_data(db, stores, 300, 7, now_us, progress=False)
-    off = ensure_setting_history(db, stores[0], NOW)
-    plan = build_plan(db, stores, 300, 7, now_us, 100, off)
+    plan = _plan_for(db, 300, 100)
     first, second, _third = Generator(plan).parts()
 
     def dies_in_the_second_chunk() -> Iterator[Part]:
@@ -331,3 +328,33 @@ def test_an_interrupted_run_keeps_whole_chunks_and_an_intact_chain(db: Database)
         assert session.scalar(select(func.max(RequestEvent.seq))) == plan.seq + len(first.events)
         report = verify_chain(session)
         assert report.ok, report.summary()
+
+
+def _plan_for(db: Database, requests: int, chunk_size: int) -> Plan:
+    now_us = (NOW - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+    stores = ensure_stores(db, NOW)
+    ensure_store_data(db, stores, requests, 7, now_us, progress=False)
+    off = ensure_setting_history(db, stores[0], NOW)
+    return build_plan(db, stores, requests, 7, now_us, chunk_size, off)
+
+
+@pytest.mark.skipif(not CAN_FORK, reason="the generator process is forked on Linux only")
+def test_the_generator_process_reports_its_failure_and_can_be_stopped(
+    sqlite_db: Database,
+) -> None:
+    plan = _plan_for(sqlite_db, 3_000, 1_000)
+    mars = replace(plan.stores[0], timezone="Mars/Olympus_Mons")
+    broken = replace(plan, stores=(mars, *plan.stores[1:]))
+    failing = GeneratorProcess(broken)
+    with pytest.raises(RuntimeError, match=r"(?s)demo generator failed.*Mars/Olympus_Mons"):
+        list(failing.parts())
+    failing.close()
+    assert failing.pid is None  # reaped
+    running = GeneratorProcess(plan)
+    first = next(running.parts())
+    assert first.requests[0][0] == plan.first_id and first.events[0][0] == plan.first_id
+    pid = running.pid
+    running.close()  # stopped halfway through the run
+    assert running.pid is None
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)

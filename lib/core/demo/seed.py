@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from lib.core.db import Database
-from lib.core.demo.child import GeneratorProcess
+from lib.core.demo.child import CAN_FORK, GeneratorProcess
 from lib.core.demo.clock import EPOCH_UTC, ONE_US
 from lib.core.demo.generator import Generator
 from lib.core.demo.plan import build_plan
@@ -20,8 +20,8 @@ from lib.core.models import utcnow
 
 CHUNK_REQUESTS = 10_000
 """Requests per generated chunk and per transaction (memory stays bounded by a few chunks)."""
-PARALLEL_MIN_REQUESTS = 50_000
-"""From this many requests on, generation runs in a child process (it costs ~1 s to start)."""
+PARALLEL_MIN_REQUESTS = 10_000
+"""From this many requests on, generation runs in a child process (it costs a few ms to fork)."""
 
 
 def seed_demo(
@@ -38,7 +38,7 @@ def seed_demo(
 
     Appends when requests exist already (ids and the audit chain continue). `now` pins the
     clock (default: the current time); `parallel` forces generation in a child process on or
-    off (default: on from `PARALLEL_MIN_REQUESTS` requests).
+    off (default: on from `PARALLEL_MIN_REQUESTS` requests, where a child can be forked).
 
     Raises:
         ValueError: `requests` or `chunk_size` is negative / not positive.
@@ -49,15 +49,15 @@ def seed_demo(
     started = time.perf_counter()
     now = (now or utcnow()).astimezone(UTC)
     now_us = (now - EPOCH_UTC) // ONE_US
+    stores = ensure_stores(db, now)
+    with no_cycle_collector():
+        store_rows = ensure_store_data(db, stores, requests, seed, now_us, progress)
+    guest_off = ensure_setting_history(db, stores[0], now)
+    plan = build_plan(db, stores, requests, seed, now_us, chunk_size, guest_off)
     use_child = parallel if parallel is not None else requests >= PARALLEL_MIN_REQUESTS
-    child = GeneratorProcess() if use_child and requests > 0 else None
+    child = GeneratorProcess(plan) if use_child and requests > 0 and CAN_FORK else None
     try:
-        stores = ensure_stores(db, now)
-        with no_cycle_collector():
-            store_rows = ensure_store_data(db, stores, requests, seed, now_us, progress)
-        guest_off = ensure_setting_history(db, stores[0], now)
-        plan = build_plan(db, stores, requests, seed, now_us, chunk_size, guest_off)
-        parts = child.parts(plan) if child else Generator(plan).parts()
+        parts = child.parts() if child else Generator(plan).parts()
         with no_cycle_collector():
             events = write_requests(db, parts, plan, progress)
     finally:

@@ -52,6 +52,7 @@ def write_requests(db: Database, parts: Iterator[Part], plan: Plan, progress: bo
         read_head = text("SELECT seq, hash FROM audit_head WHERE id = :id FOR UPDATE")
     move_head = text("UPDATE audit_head SET seq = :seq, hash = :hash WHERE id = :id")
     seq, prev_hash = plan.seq, plan.prev_hash
+    json_texts: dict[tuple[Any, ...], str] = {}
     try:
         with db.write_connection() as conn:
             raw = conn.connection.driver_connection
@@ -69,7 +70,9 @@ def write_requests(db: Database, parts: Iterator[Part], plan: Plan, progress: bo
                                 f"found {head[0]}): another process appended events; seed "
                                 "while nothing else writes"
                             )
-                    requests, events, seq, prev_hash = finish(part, seq, prev_hash, plan.suffix)
+                    requests, events, seq, prev_hash = finish(
+                        part, seq, prev_hash, plan.suffix, json_texts
+                    )
                     insert_rows(conn, "requests", REQUEST_COLUMNS, requests)
                     insert_rows(conn, "request_events", EVENT_COLUMNS, events)
                     if part.closes_chunk:
