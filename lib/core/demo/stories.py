@@ -67,6 +67,8 @@ _REJECT_CODES = (
     ("duplicate", 0.40), ("manifestly_unfounded", 0.60), ("excessive", 0.75),
     ("no_data_found", 0.85), ("other", 1.0),
 )  # fmt: skip
+_CREATORS = {"logged_in": CUSTOMER_ACTOR, "guest": CUSTOMER_ACTOR, "webhook": SHOPIFY_ACTOR}
+"""Who opens a request, by channel (staff otherwise)."""
 _TEXTS = {str(k): v for k, v in REJECTION_TEXTS.items()}
 assert {c for c, _w in _REJECT_CODES} <= set(_TEXTS)
 assert {c for c, _w in _CHANNELS} == set(_FIRST)
@@ -148,8 +150,7 @@ class StoryPlanner:
         rule = self._regime(country, sub, store.default_regime)
         due = cal.deadline(rule, cal.day(t0), country, sub)
         regime = rule.value  # rows and event details hold the plain text
-        creator = {"logged_in": CUSTOMER_ACTOR, "guest": CUSTOMER_ACTOR,
-                   "webhook": SHOPIFY_ACTOR}.get(channel, staff)  # fmt: skip
+        creator = _CREATORS.get(channel, staff)
 
         steps, side = self._story(t0, channel, kind, unknown, due, cal, creator, staff, u, slow,
                                   verify_delay)  # fmt: skip
