@@ -192,7 +192,8 @@ def api_submit(
     except IntakeRefused as exc:
         headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
         return JSONResponse({"detail": exc.message}, status_code=exc.status, headers=headers)
-    return Accepted(message=message)
+    # A Response of our own: FastAPI would validate a returned model again in a worker thread.
+    return Response(Accepted(message=message).model_dump_json(), 202, media_type="application/json")
 
 
 VERIFY_PAGES: dict[VerifyOutcome, tuple[int, str, str]] = {
