@@ -2,7 +2,7 @@
 
 Received instants are drawn once for the whole run (density grows threefold over the two years;
 ids follow received time); each chunk draws its own numbers from a generator seeded by its
-index, so the output depends on (plan, chunk size) only.
+index, so the output depends on (plan, chunk size) only, not on how chunks are cut into parts.
 """
 
 from __future__ import annotations
@@ -31,45 +31,36 @@ class Generator:
         self.stories = StoryPlanner(plan)
 
     def parts(self) -> Iterator[Part]:
-        """Every chunk in id order, as parts of at most PART_REQUESTS requests; the received
-        instants are drawn once for the whole run."""
+        """Every chunk in id order, as parts of at most PART_REQUESTS requests.
+
+        The received instants are drawn once for the whole run, and each chunk's other numbers
+        at once from a generator seeded by its index (the chunk, not the part, is the unit of
+        the draws: output depends on the chunk size only). Stories are told and sealed a part
+        at a time, so the writer can start on the first part while later ones are generated.
+        """
         plan = self.plan
         rng = np.random.default_rng([plan.seed, plan.first_id, 0x5EED])
         # Density grows 3x over the period (more requests lately); ids follow received time.
         t = -0.5 + np.sqrt(0.25 + 2.0 * rng.random(plan.count))
         span = HISTORY_DAYS * DAY - 2 * MINUTE
         received = np.sort(plan.now_us - MINUTE - ((1.0 - t) * span).astype(np.int64))
-        seq, prev = plan.seq, plan.prev_hash
-        for index, start in enumerate(range(0, plan.count, plan.chunk_size)):
-            part_received = received[start : start + plan.chunk_size].tolist()
-            for part in self.chunk(index, plan.first_id + start, part_received, seq, prev):
-                if part.events:
-                    seq, prev = seq + len(part.events), part.events[-1][-1]
-                yield part
-                del part  # one part alive at a time: the caller drops its reference too
-
-    def chunk(
-        self, index: int, first_id: int, received: list[int], seq: int, prev_hash: str
-    ) -> Iterator[Part]:
-        """Requests `first_id`… received at `received`, events sealed from (seq, prev_hash).
-
-        The chunk's numbers are drawn at once (the chunk, not the part, is the unit of the
-        draws: output depends on the chunk size only); its stories are told and sealed a part
-        at a time, so the writer can start on the first part while later ones are generated.
-        """
-        plan, n = self.plan, len(received)
-        rng = np.random.default_rng([plan.seed, plan.first_id, index + 1])
-        uniforms = rng.random((n, 24)).tolist()
-        slow = rng.beta(2.8, 1.4, n).tolist()
-        verify = rng.lognormal(math.log(25 * MINUTE), 1.7, n).tolist()
         request = self.stories.request
-        for start in range(0, n, PART_REQUESTS):
-            stop = min(start + PART_REQUESTS, n)
-            stories = [
-                request(first_id + i, received[i], uniforms[i], slow[i], verify[i])
-                for i in range(start, stop)
-            ]
-            events = seal_stories(stories, seq, prev_hash)
-            if events:
+        seq, prev_hash = plan.seq, plan.prev_hash
+        for index, offset in enumerate(range(0, plan.count, plan.chunk_size)):
+            first_id = plan.first_id + offset
+            times = received[offset : offset + plan.chunk_size].tolist()
+            n = len(times)
+            rng = np.random.default_rng([plan.seed, plan.first_id, index + 1])
+            uniforms = rng.random((n, 24)).tolist()
+            slow = rng.beta(2.8, 1.4, n).tolist()
+            verify = rng.lognormal(math.log(25 * MINUTE), 1.7, n).tolist()
+            for start in range(0, n, PART_REQUESTS):
+                stop = min(start + PART_REQUESTS, n)
+                stories = [
+                    request(first_id + i, times[i], uniforms[i], slow[i], verify[i])
+                    for i in range(start, stop)
+                ]
+                events = seal_stories(stories, seq, prev_hash)
                 seq, prev_hash = seq + len(events), events[-1][-1]
-            yield Part([row for row, _story in stories], events, stop == n)
+                yield Part([row for row, _story in stories], events, stop == n)
+                del stories, events  # one part alive at a time: the caller drops it too
