@@ -1,32 +1,40 @@
 """CSV reports: the request register (streamed) and the regulatory metrics (CCPA-style).
 
 Pure functions returning iterators of bytes or frames, no Streamlit: the dashboard and
-`python -m lib report` write the same text. Rows are read in batches through a streaming cursor,
-so memory stays flat however many rows the range holds. Every cell goes through
-`lib.core.csvsafe.safe_cell`; identities are masked unless the caller asks otherwise (the
-dashboard lets only roles with the unmask right ask).
+`python -m lib report` write the same text. Every cell is written as `lib.core.csvsafe.safe_cell`
+would write it; identities are masked unless the caller asks otherwise (the dashboard lets only
+roles with the unmask right ask).
+
+The register is read in batches through a streaming cursor, so memory stays flat however many
+rows the range holds. Each row arrives as one value, its columns packed by the database
+(`sqlfn.packed`), and each batch is masked, escaped and quoted column-wise by the Arrow twins of
+the rules (`masking.mask_emails`/`mask_names`, `csvsafe.csv_lines`): no Python call per row
+or cell. A row the packing cannot carry (a value holding the separator, or NUL on SQLite) is
+read again as plain columns and written cell by cell by the rules themselves.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import ColumnElement, case, select
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy import ColumnElement, Connection, Integer, Select, case, select
 
-from lib.core.csvsafe import FORMULA_PREFIXES
+from lib.core.csvsafe import csv_lines, text_of
 from lib.core.csvsafe import safe_cell as cell
 from lib.core.db import Database
 from lib.core.models import Request, Store
-from lib.dashboard.masking import mask_email, mask_name
+from lib.dashboard.masking import mask_email, mask_emails, mask_name, mask_names
 from lib.dashboard.queries import Scope, received_counts, response_histogram, scoped
 from lib.dashboard.queries import weighted_median as _median
-from lib.dashboard.sqlfn import day_of, days_between, iso_day, iso_instant
+from lib.dashboard.sqlfn import SEPARATOR, day_of, days_between, iso_day, iso_instant, packed
 
 BATCH_ROWS = 5_000
 
@@ -59,51 +67,18 @@ COLUMNS: dict[str, ColumnElement[Any]] = {
 instants, ISO dates), so no row is turned into Python datetimes on the way to the file."""
 DEFAULT_COLUMNS: tuple[str, ...] = tuple(COLUMNS)
 Mask = Callable[[Any], str]
-IDENTITY_MASKS: dict[str, Mask] = {"email": mask_email, "name": mask_name}
+ColumnMask = Callable[[pa.Array], pa.Array]
+IDENTITY_MASKS: dict[str, tuple[Mask, ColumnMask]] = {
+    "email": (mask_email, mask_emails),
+    "name": (mask_name, mask_names),
+}
+"""Masked columns: the rule for one value, and its twin for a column."""
 
 
 def _csv_text(rows: Iterable[Iterable[object]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerows([cell(v) for v in row] for row in rows)
-    return buffer.getvalue().encode()
-
-
-_FORMULA_AFTER_BREAK = re.compile("\n(?:" + "|".join(map(re.escape, FORMULA_PREFIXES)) + ")")
-_TEXT = frozenset({str, type(None)})
-_NUMBERS = frozenset({int, type(None)})
-
-
-def _safe_column(values: Sequence[object]) -> Sequence[object]:
-    """A column's cells as `safe_cell` would write them, decided for the whole column at once.
-
-    csv.writer writes None as "" and an int as its digits, exactly as `safe_cell` does, so a
-    column of text (or of numbers) in which no cell starts like a formula is passed through
-    unchanged; one regular-expression scan over the column's joined text finds any cell that
-    does (a line break inside a cell can only cause a needless fallback). Otherwise, and for
-    any other type, every cell goes through `safe_cell`. Per cell this was most of a report's
-    Python time.
-    """
-    kinds = set(map(type, values))
-    if kinds <= _TEXT:
-        text = "\n" + "\n".join(filter(None, values))  # type: ignore[arg-type]
-        if _FORMULA_AFTER_BREAK.search(text) is None:
-            return values
-    elif kinds <= _NUMBERS:
-        return values
-    return [cell(v) for v in values]
-
-
-def _batch_csv(batch: Sequence[Sequence[object]], masks: list[Mask | None]) -> bytes:
-    """CSV text of one batch of rows, column by column (masks first, then escaping)."""
-    if not batch:
-        return b""
-    columns = [
-        _safe_column(values if mask is None else [mask(v) for v in values])
-        for mask, values in zip(masks, zip(*batch, strict=True), strict=True)
-    ]
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(zip(*columns, strict=True))
     return buffer.getvalue().encode()
 
 
@@ -116,21 +91,92 @@ def check_columns(columns: Iterable[str]) -> tuple[str, ...]:
     return tuple(c for c in COLUMNS if c in chosen)
 
 
+def register_query(scope: Scope, columns: Iterable[str] = DEFAULT_COLUMNS) -> Select[Any]:
+    """The register's plain SELECT: the chosen columns as the database computes them, neither
+    masked nor escaped, oldest request first (what a database's own CSV export would write)."""
+    return _register(scope, *(COLUMNS[c].label(c) for c in check_columns(columns)))
+
+
+def _register(scope: Scope, *values: ColumnElement[Any]) -> Select[Any]:
+    query = select(*values).select_from(Request).join(Store, Store.id == Request.store_id)
+    return scoped(query.order_by(Request.id), scope)
+
+
+class _Register:
+    """One register being written: its columns, masks, and the packed query that reads it."""
+
+    def __init__(self, scope: Scope, chosen: tuple[str, ...], unmask: bool) -> None:
+        self.scope = scope
+        self.chosen = chosen
+        self.masks = {
+            i: IDENTITY_MASKS[c] for i, c in enumerate(chosen) if not unmask and c in IDENTITY_MASKS
+        }
+        self.numbers = [isinstance(COLUMNS[c].type, Integer) for c in chosen]
+        self.query = _register(scope, packed(Request.id, *(COLUMNS[c] for c in chosen)))
+
+    def batch_csv(self, conn: Connection, batch: Sequence[str | bytes]) -> bytes:
+        """CSV text of one batch of packed rows (the request id, then the chosen columns)."""
+        separator: Any = SEPARATOR if isinstance(batch[0], str) else SEPARATOR.encode()
+        lines = self._lines(separator.join(batch), len(batch))
+        return text_of(lines) if lines is not None else self._mixed_csv(conn, batch, separator)
+
+    def _mixed_csv(self, conn: Connection, batch: Sequence[Any], separator: Any) -> bytes:
+        """A batch in which some rows did not pack: the others as usual, these read again."""
+        unpacked = {
+            i: int(row.partition(separator)[0])
+            for i, row in enumerate(batch)
+            if row.count(separator) != len(self.chosen)
+        }
+        packed_rows = [row for i, row in enumerate(batch) if i not in unpacked]
+        lines = self._lines(separator.join(packed_rows), len(packed_rows)) if packed_rows else None
+        ordered = iter(lines.to_pylist() if lines is not None else ())
+        again = self._plain_lines(conn, list(unpacked.values()))
+        return "".join(
+            again[unpacked[i]] if i in unpacked else next(ordered) for i in range(len(batch))
+        ).encode()
+
+    def _lines(self, joined: str | bytes, rows: int) -> pa.Array | None:
+        """CSV lines of `rows` packed rows joined by the separator, all in Arrow kernels; None
+        when some row holds more separators than columns (the values are then not in place)."""
+        text = joined.encode() if isinstance(joined, str) else joined
+        bounds = pa.py_buffer(np.array([0, len(text)], dtype=np.int32))
+        whole = pa.Array.from_buffers(pa.string(), 1, [None, bounds, pa.py_buffer(text)])
+        values = pc.split_pattern(whole, SEPARATOR).values
+        width = len(self.chosen) + 1
+        if len(values) != rows * width:
+            return None
+        at = np.arange(rows * width, dtype=np.int64).reshape(rows, width)[:, 1:]
+        parts = [values]
+        for column, (_, mask_column) in self.masks.items():
+            parts.append(mask_column(values.take(at[:, column])))
+            at[:, column] = len(values) + (len(parts) - 2) * rows + np.arange(rows)
+        cells = pa.concat_arrays(parts).take(at.ravel())
+        return csv_lines(cells, len(self.chosen), self.numbers)
+
+    def _plain_lines(self, conn: Connection, ids: list[int]) -> dict[int, str]:
+        """The CSV line of each of the requests `ids`, read again as plain columns and written
+        cell by cell by the rules themselves."""
+        masks = [self.masks[i][0] if i in self.masks else None for i in range(len(self.chosen))]
+        query = _register(self.scope, Request.id, *(COLUMNS[c] for c in self.chosen))
+        lines = {}
+        for request_id, *values in conn.execute(query.where(Request.id.in_(ids))):
+            row = [m(v) if m else v for m, v in zip(masks, values, strict=True)]
+            lines[request_id] = _csv_text([row]).decode()
+        return lines
+
+
 def _batches(
     db: Database, scope: Scope, chosen: tuple[str, ...], unmask: bool, batch_rows: int
 ) -> Iterator[tuple[int, bytes]]:
-    """(rows, CSV text) per batch, read through a streaming cursor."""
-    masks = [None if unmask else IDENTITY_MASKS.get(c) for c in chosen]
-    query = scoped(
-        select(*(COLUMNS[c].label(c) for c in chosen))
-        .join(Store, Store.id == Request.store_id)
-        .order_by(Request.id),
-        scope,
-    )
+    """(rows, CSV text) per batch, read through a streaming cursor. On PostgreSQL the report is
+    one snapshot (REPEATABLE READ), so a row read again is the row that was streamed."""
+    register = _Register(scope, chosen, unmask)
     with db.engine.connect() as conn:
-        result = conn.execution_options(stream_results=True).execute(query)
-        for batch in result.partitions(batch_rows):
-            yield len(batch), _batch_csv(batch, masks)
+        if not db.is_sqlite:
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        result = conn.execution_options(stream_results=True).execute(register.query)
+        for batch in result.scalars().partitions(batch_rows):
+            yield len(batch), register.batch_csv(conn, batch)
 
 
 def request_csv(

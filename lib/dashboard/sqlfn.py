@@ -1,4 +1,5 @@
-"""Two SQL expressions SQLite and PostgreSQL spell differently: an instant's day, and days between.
+"""SQL expressions SQLite and PostgreSQL spell differently: an instant's day, days between, ISO
+text, and several values packed into one text per row.
 
 SQLite keeps instants as ISO text, so the day is its first ten characters (no date parsing per
 row, which matters at a million rows); PostgreSQL casts. Both compare correctly with `Date`
@@ -9,9 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Date, Integer, String
+from sqlalchemy import Column, ColumnElement, Date, Integer, String
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import visitors
 from sqlalchemy.sql.expression import FunctionElement
+
+SEPARATOR = "\x1f"
+"""Between the values of `packed` (the ASCII unit separator)."""
 
 
 class day_of(FunctionElement[Any]):
@@ -124,3 +129,59 @@ def _iso_day_sqlite(element: iso_day, compiler: Any, **kw: Any) -> str:
 def _iso_day_default(element: iso_day, compiler: Any, **kw: Any) -> str:
     (column,) = list(element.clauses)
     return f"to_char({compiler.process(column, **kw)}, 'YYYY-MM-DD')"
+
+
+class packed(FunctionElement[Any]):
+    """Text and integer values as one text per row, joined by SEPARATOR; NULL packs as nothing.
+
+    A reader then takes one value per row from the driver instead of one per column. On SQLite
+    the text comes back as its UTF-8 bytes (a BLOB: the driver does not decode it, the reader
+    does not encode it again), on PostgreSQL as text. SQLite's `printf` stops at a NUL, which
+    SQLite text may hold (PostgreSQL text cannot): a row whose stored text holds one packs as
+    its first value and one separator more than the values, so the reader sees a row with the
+    wrong number of separators, as it does for a value that holds the separator itself. Only
+    text columns are checked: the others hold what SQLAlchemy wrote for them (numbers, ISO dates
+    and instants), which has no NUL.
+    """
+
+    type = String()
+    inherit_cache = True
+    name = "packed"
+
+    def __init__(self, *values: ColumnElement[Any]) -> None:
+        super().__init__(*values)
+        for value in self.clauses:
+            if not isinstance(value.type, String | Integer):
+                raise TypeError(f"packed takes text and integers, not {value.type!r}")
+
+
+def _stored_text(element: packed) -> list[Column[Any]]:
+    """The text columns the values read, each once, in a stable order."""
+    found: dict[tuple[str, str], Column[Any]] = {}
+    for node in visitors.iterate(element):
+        if isinstance(node, Column) and isinstance(node.type, String):
+            found.setdefault((str(node.table), node.name), node)
+    return [found[key] for key in sorted(found)]
+
+
+def _sqlite_layout(layout: str) -> str:
+    """A printf layout in which `|` stands for SEPARATOR (so the SQL stays printable)."""
+    return f"replace('{layout}', '|', char({ord(SEPARATOR)}))"
+
+
+@compiles(packed, "sqlite")
+def _packed_sqlite(element: packed, compiler: Any, **kw: Any) -> str:
+    values = [compiler.process(c, **kw) for c in element.clauses]
+    text = f"printf({_sqlite_layout('|'.join(['%s'] * len(values)))}, {', '.join(values)})"
+    stored = [compiler.process(c, **kw) for c in _stored_text(element)]
+    if stored:
+        holds_nul = " OR ".join(f"instr({c}, char(0))" for c in stored)
+        flagged = f"printf({_sqlite_layout('%s' + '|' * len(values))}, {values[0]})"
+        text = f"CASE WHEN {holds_nul} THEN {flagged} ELSE {text} END"
+    return f"CAST({text} AS BLOB)"
+
+
+@compiles(packed)
+def _packed_default(element: packed, compiler: Any, **kw: Any) -> str:
+    values = [compiler.process(c, **kw) for c in element.clauses]
+    return f"concat({f', chr({ord(SEPARATOR)}), '.join(values)})"
