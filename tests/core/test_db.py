@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import inspect, select, text
 
+from lib.core.config import PROJECT_ROOT
 from lib.core.db import Database, DatabaseUnavailable, normalise_url
 from lib.core.migrate import is_current, upgrade
 from lib.core.models import Job, Request, Setting
@@ -157,3 +164,78 @@ def test_relative_sqlite_paths_resolve_inside_the_project(tmp_path) -> None:
     url = normalise_url("sqlite:///data/privacy_desk.db")
     assert url.endswith("/data/privacy_desk.db") and url.startswith("sqlite:////")
     assert normalise_url("postgresql://u@h/d").startswith("postgresql+psycopg://")
+
+
+_HOLDER = """
+import sys
+from lib.core.db import Database
+from lib.core.models import Setting
+db = Database(sys.argv[1])
+with db.write() as session:
+    session.add(Setting(key="held", value="1", updated_by="child"))
+    session.flush()
+    print("inside", flush=True)
+    sys.stdin.readline()
+print("committed", flush=True)
+"""
+
+
+def _holder(db: Database) -> subprocess.Popen[str]:
+    child = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, db.url],
+        cwd=PROJECT_ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None and child.stdout.readline().strip() == "inside"
+    return child
+
+
+def _writer_lock_is_free(db: Database) -> bool:
+    fd = os.open(f"{db.engine.url.database}-writer.lock", os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)  # closing drops a lock taken here
+    return True
+
+
+def test_sqlite_writers_of_other_processes_queue_on_the_writer_lock(sqlite_db: Database) -> None:
+    """Another process inside `write()` holds the file lock; ours waits for it, then goes in."""
+    child = _holder(sqlite_db)
+    try:
+        assert not _writer_lock_is_free(sqlite_db)
+        entered = threading.Event()
+
+        def write() -> None:
+            with sqlite_db.write() as session:
+                entered.set()
+                assert session.get(Setting, "held") is not None
+
+        thread = threading.Thread(target=write)
+        thread.start()
+        assert not entered.wait(0.5)  # queued behind the other process
+        assert child.stdin is not None and child.stdout is not None
+        child.stdin.write("go\n")
+        child.stdin.flush()
+        assert child.stdout.readline().strip() == "committed"
+        assert entered.wait(10)
+        thread.join()
+    finally:
+        child.kill()
+        child.wait()
+    assert _writer_lock_is_free(sqlite_db)
+
+
+def test_a_writer_killed_inside_write_leaves_no_lock_behind(sqlite_db: Database) -> None:
+    child = _holder(sqlite_db)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    assert _writer_lock_is_free(sqlite_db)
+    started = time.monotonic()
+    with sqlite_db.write() as session:  # neither the file lock nor SQLite's is left held
+        assert session.get(Setting, "held") is None  # its transaction was never committed
+    assert time.monotonic() - started < 5
