@@ -2,8 +2,8 @@
 `python -m lib report` uses, against the database's own CSV output of the same columns
 (`sqlite3 -csv`, or `COPY … TO STDOUT (FORMAT csv)` on PostgreSQL).
 
-The register reads each row packed into one value and writes it through Arrow, so the SELECT it
-sends is not the baseline's: the baseline is the register's plain SELECT
+The register reads each batch of rows packed into one value and writes it through Arrow, so the
+SELECTs it sends are not the baseline's: the baseline is the register's plain SELECT
 (`reports.register_query`: the same column expressions, joins, filter and order, neither masked
 nor escaped), captured as the driver receives it when the engine runs it.
 """

@@ -5,12 +5,12 @@ Pure functions returning iterators of bytes or frames, no Streamlit: the dashboa
 would write it; identities are masked unless the caller asks otherwise (the dashboard lets only
 roles with the unmask right ask).
 
-The register is read in batches through a streaming cursor, so memory stays flat however many
-rows the range holds. Each row arrives as one value, its columns packed by the database
-(`sqlfn.packed`), and each batch is masked, escaped and quoted column-wise by the Arrow twins of
-the rules (`masking.mask_emails`/`mask_names`, `csvsafe.csv_lines`): no Python call per row
-or cell. A row the packing cannot carry (a value holding the separator, or NUL on SQLite) is
-read again as plain columns and written cell by cell by the rules themselves.
+The register is read in batches of requests (keyset pages, one snapshot), so memory stays flat
+however many rows the range holds. The database packs each batch into one value (`sqlfn.packed`,
+`sqlfn.packed_rows`), and the batch is masked, escaped and quoted column-wise by the Arrow twins
+of the rules (`masking.mask_emails`/`mask_names`, `csvsafe.csv_lines`): no Python object or
+call per row or cell. A row the packing cannot carry (a value holding the separator, or NUL on
+SQLite) is read again as plain columns and written cell by cell by the rules themselves.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import ColumnElement, Connection, Integer, Select, case, select
+from sqlalchemy import ColumnElement, Connection, Integer, Select, bindparam, case, func, select
 
 from lib.core.csvsafe import csv_lines, text_of
 from lib.core.csvsafe import safe_cell as cell
@@ -34,9 +34,21 @@ from lib.core.models import Request, Store
 from lib.dashboard.masking import mask_email, mask_emails, mask_name, mask_names
 from lib.dashboard.queries import Scope, received_counts, response_histogram, scoped
 from lib.dashboard.queries import weighted_median as _median
-from lib.dashboard.sqlfn import SEPARATOR, day_of, days_between, iso_day, iso_instant, packed
+from lib.dashboard.sqlfn import (
+    SEPARATOR,
+    day_of,
+    days_between,
+    iso_day,
+    iso_instant,
+    packed,
+    packed_rows,
+)
 
 BATCH_ROWS = 5_000
+
+pa.set_memory_pool(pa.system_memory_pool())
+"""Arrow's default allocator (mimalloc) keeps about 30 MB of a report's freed batch buffers in
+every process that writes one; the system allocator returns them, at the same speed."""
 
 
 ON_TIME = case(
@@ -103,32 +115,47 @@ def _register(scope: Scope, *values: ColumnElement[Any]) -> Select[Any]:
 
 
 class _Register:
-    """One register being written: its columns, masks, and the packed query that reads it."""
+    """One register being written: its columns, masks, and the queries that read it."""
 
-    def __init__(self, scope: Scope, chosen: tuple[str, ...], unmask: bool) -> None:
+    def __init__(self, scope: Scope, chosen: tuple[str, ...], unmask: bool, rows: int) -> None:
         self.scope = scope
         self.chosen = chosen
         self.masks = {
             i: IDENTITY_MASKS[c] for i, c in enumerate(chosen) if not unmask and c in IDENTITY_MASKS
         }
         self.numbers = [isinstance(COLUMNS[c].type, Integer) for c in chosen]
-        self.query = _register(scope, packed(Request.id, *(COLUMNS[c] for c in chosen)))
+        row = packed(Request.id, *(COLUMNS[c] for c in chosen))
+        self.rows = _register(scope, row)
+        page = _register(scope, row.label("row"), Request.id.label("id"))
+        page = page.where(Request.id > bindparam("after", type_=Integer())).limit(rows).subquery()
+        self.page = select(func.count(), func.max(page.c.id), packed_rows(page.c.row, page.c.id))
 
-    def batch_csv(self, conn: Connection, batch: Sequence[str | bytes]) -> bytes:
-        """CSV text of one batch of packed rows (the request id, then the chosen columns)."""
+    def batches(self, conn: Connection) -> Iterator[tuple[int, bytes]]:
+        """(rows, CSV text) per page of requests after the last one written (ids are positive)."""
+        after = 0
+        while True:
+            rows, last, joined = conn.execute(self.page, {"after": after}).one()
+            if not rows:
+                return
+            lines = self._lines(joined, rows)
+            if lines is None:
+                again = self.rows.where(Request.id > after, Request.id <= last)
+                yield rows, self._mixed_csv(conn, conn.execute(again).scalars().all())
+            else:
+                yield rows, text_of(lines)
+            after = last
+
+    def _mixed_csv(self, conn: Connection, batch: Sequence[Any]) -> bytes:
+        """A page in which some rows did not pack, read again row by row: the others as usual,
+        these as plain columns."""
         separator: Any = SEPARATOR if isinstance(batch[0], str) else SEPARATOR.encode()
-        lines = self._lines(separator.join(batch), len(batch))
-        return text_of(lines) if lines is not None else self._mixed_csv(conn, batch, separator)
-
-    def _mixed_csv(self, conn: Connection, batch: Sequence[Any], separator: Any) -> bytes:
-        """A batch in which some rows did not pack: the others as usual, these read again."""
         unpacked = {
             i: int(row.partition(separator)[0])
             for i, row in enumerate(batch)
             if row.count(separator) != len(self.chosen)
         }
-        packed_rows = [row for i, row in enumerate(batch) if i not in unpacked]
-        lines = self._lines(separator.join(packed_rows), len(packed_rows)) if packed_rows else None
+        kept = [row for i, row in enumerate(batch) if i not in unpacked]
+        lines = self._lines(separator.join(kept), len(kept)) if kept else None
         ordered = iter(lines.to_pylist() if lines is not None else ())
         again = self._plain_lines(conn, list(unpacked.values()))
         return "".join(
@@ -137,7 +164,8 @@ class _Register:
 
     def _lines(self, joined: str | bytes, rows: int) -> pa.Array | None:
         """CSV lines of `rows` packed rows joined by the separator, all in Arrow kernels; None
-        when some row holds more separators than columns (the values are then not in place)."""
+        when a row holds more separators than columns (the values are then not in place) or
+        the rows are not in request order."""
         text = joined.encode() if isinstance(joined, str) else joined
         bounds = pa.py_buffer(np.array([0, len(text)], dtype=np.int32))
         whole = pa.Array.from_buffers(pa.string(), 1, [None, bounds, pa.py_buffer(text)])
@@ -145,7 +173,11 @@ class _Register:
         width = len(self.chosen) + 1
         if len(values) != rows * width:
             return None
-        at = np.arange(rows * width, dtype=np.int64).reshape(rows, width)[:, 1:]
+        at = np.arange(rows * width, dtype=np.int64).reshape(rows, width)
+        ids = pc.cast(values.take(at[:, 0]), pa.int64()).to_numpy()
+        if (np.diff(ids) <= 0).any():
+            return None
+        at = at[:, 1:]
         parts = [values]
         for column, (_, mask_column) in self.masks.items():
             parts.append(mask_column(values.take(at[:, column])))
@@ -168,15 +200,14 @@ class _Register:
 def _batches(
     db: Database, scope: Scope, chosen: tuple[str, ...], unmask: bool, batch_rows: int
 ) -> Iterator[tuple[int, bytes]]:
-    """(rows, CSV text) per batch, read through a streaming cursor. On PostgreSQL the report is
-    one snapshot (REPEATABLE READ), so a row read again is the row that was streamed."""
-    register = _Register(scope, chosen, unmask)
+    """(rows, CSV text) per batch of `batch_rows` requests, each batch one query that returns
+    its rows packed into one value. The report is one snapshot: one transaction on SQLite,
+    REPEATABLE READ on PostgreSQL (so a row read again is the row that was packed)."""
+    register = _Register(scope, chosen, unmask, batch_rows)
     with db.engine.connect() as conn:
         if not db.is_sqlite:
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
-        result = conn.execution_options(stream_results=True).execute(register.query)
-        for batch in result.scalars().partitions(batch_rows):
-            yield len(batch), register.batch_csv(conn, batch)
+        yield from register.batches(conn)
 
 
 def request_csv(

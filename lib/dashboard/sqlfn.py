@@ -185,3 +185,28 @@ def _packed_sqlite(element: packed, compiler: Any, **kw: Any) -> str:
 def _packed_default(element: packed, compiler: Any, **kw: Any) -> str:
     values = [compiler.process(c, **kw) for c in element.clauses]
     return f"concat({f', chr({ord(SEPARATOR)}), '.join(values)})"
+
+
+class packed_rows(FunctionElement[Any]):
+    """The `packed` values of a group in `key` order, joined by SEPARATOR (an aggregate).
+
+    A batch of rows then reaches Python as one value: no driver or Python object per row. SQLite
+    (3.40) has no ORDER BY inside an aggregate; it concatenates in the order its FROM subquery
+    yields the rows, so the caller orders (and limits) that subquery and checks the order.
+    """
+
+    type = String()
+    inherit_cache = True
+    name = "packed_rows"
+
+
+@compiles(packed_rows, "sqlite")
+def _packed_rows_sqlite(element: packed_rows, compiler: Any, **kw: Any) -> str:
+    value, _key = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(group_concat({value}, char({ord(SEPARATOR)})) AS BLOB)"
+
+
+@compiles(packed_rows)
+def _packed_rows_default(element: packed_rows, compiler: Any, **kw: Any) -> str:
+    value, key = (compiler.process(c, **kw) for c in element.clauses)
+    return f"string_agg({value}, chr({ord(SEPARATOR)}) ORDER BY {key})"

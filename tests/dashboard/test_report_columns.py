@@ -133,3 +133,13 @@ def test_rows_that_do_not_pack_are_written_in_place(db: Database) -> None:
         for batch_rows in (1, 2, 5000):
             chunks = request_csv(db, Scope(), unmask=unmask, batch_rows=batch_rows)
             assert b"".join(chunks) == oracle(db, list(COLUMNS), unmask)
+
+
+def test_a_page_out_of_request_order_is_not_written_as_packed() -> None:
+    """SQLite concatenates a page in the order its subquery yields rows; the order is checked."""
+    from lib.dashboard.reports import _Register
+
+    register = _Register(Scope(), ("reference",), unmask=False, rows=2)
+    assert register._lines(b"1\x1fa\x1f2\x1fb", 2) is not None
+    assert register._lines(b"2\x1fb\x1f1\x1fa", 2) is None
+    assert register._lines(b"1\x1fa\x1fx\x1f2\x1fb", 2) is None  # a value holding the separator
