@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ from lib.dashboard.sqlfn import (
     iso_instant,
     packed,
     packed_rows,
+    unindexed,
 )
 
 BATCH_ROWS = 5_000
@@ -126,7 +128,10 @@ class _Register:
         self.numbers = [isinstance(COLUMNS[c].type, Integer) for c in chosen]
         row = packed(Request.id, *(COLUMNS[c] for c in chosen))
         self.rows = _register(scope, row)
-        page = _register(scope, row.label("row"), Request.id.label("id"))
+        page = _register(replace(scope, store_id=None), row.label("row"), Request.id.label("id"))
+        if scope.store_id is not None:
+            # Without this SQLite walks the store's index and sorts it again for every page.
+            page = page.where(unindexed(Request.store_id) == scope.store_id)
         page = page.where(Request.id > bindparam("after", type_=Integer())).limit(rows).subquery()
         self.page = select(func.count(), func.max(page.c.id), packed_rows(page.c.row, page.c.id))
 
