@@ -1,21 +1,27 @@
 """Intake case: guest submissions over loopback from 50 keep-alive clients against the intake
-service under uvicorn, against a bare endpoint of the same app and server.
+service under uvicorn, against a bare endpoint of the same app and servers.
 
-Each repetition starts a fresh server process (`lib.bench.intake_server`) on the target
-database, sends a short warm-up burst, then a run bounded by a count and a time limit. Every
-client has its own address (X-Forwarded-For, as Shopify's proxy sends) and every submission a
-new email, so each one stores a request, its audit event and its verification mail.
+Each repetition starts fresh server processes (`lib.bench.intake_server`, one per core of the
+reference machine: PROCESSES, or BENCH_INTAKE_PROCESSES) on the target database, as intake
+replicas would run behind a round-robin balancer: client i talks to process i mod PROCESSES.
+It sends a short warm-up burst, then a run bounded by a count and a time limit. Every client
+has its own address (X-Forwarded-For, as Shopify's proxy sends) and every submission a new
+email, so each one stores a request, its audit events and its verification mail. The bare
+endpoint is measured on the same number of processes in the same way. The CPU time the servers
+and the load generator spent per request is recorded too (`server_cpu_ms`, `loadgen_cpu_ms`).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import resource
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from lib.bench.cases import Case, Sample, Target
@@ -31,6 +37,7 @@ WARMUP_REQUESTS = 100
 SHOP = "demo-shop.myshopify.com"  # seeded by `python -m lib demo`
 PREFIX = "/apps/privacy"
 START_TIMEOUT_S = 60.0
+PROCESSES = int(os.environ.get("BENCH_INTAKE_PROCESSES", "2"))
 
 
 @contextmanager
@@ -68,6 +75,20 @@ def _peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
+def _cpu_seconds(pids: Sequence[int]) -> float:
+    """User + system CPU time the running processes `pids` have used so far."""
+    ticks = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _request(path: str, body: bytes, client: int) -> bytes:
     head = (
         f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
@@ -98,20 +119,30 @@ def _builder(bare: bool) -> Callable[[int, int], bytes]:
 
 def _load(target: Target, bare: bool) -> Sample:
     expected = 200 if bare else 202
-    with intake_server(target.database_url) as (port, pid):
-        run_load(port, _builder(bare), clients=CLIENTS, total=WARMUP_REQUESTS, seconds=TIME_LIMIT_S)
+    with ExitStack() as servers:
+        running = [
+            servers.enter_context(intake_server(target.database_url)) for _ in range(PROCESSES)
+        ]
+        ports, pids = [port for port, _ in running], [pid for _, pid in running]
+        run_load(
+            ports, _builder(bare), clients=CLIENTS, total=WARMUP_REQUESTS, seconds=TIME_LIMIT_S
+        )
+        server_cpu, own_cpu = _cpu_seconds(pids), _own_cpu_seconds()
         result = run_load(
-            port,
+            ports,
             _builder(bare),
             clients=CLIENTS,
             total=target.intake_submissions,
             seconds=TIME_LIMIT_S,
         )
-        server_mb = _peak_rss_mb(pid)
-    return _sample(result, expected, server_mb)
+        server_cpu, own_cpu = _cpu_seconds(pids) - server_cpu, _own_cpu_seconds() - own_cpu
+        server_mb = max(_peak_rss_mb(pid) for pid in pids)
+    return _sample(result, expected, server_mb, server_cpu, own_cpu)
 
 
-def _sample(result: LoadResult, expected: int, server_mb: float) -> Sample:
+def _sample(
+    result: LoadResult, expected: int, server_mb: float, server_cpu: float, own_cpu: float
+) -> Sample:
     unexpected = {s: n for s, n in result.statuses.items() if s != expected}
     if unexpected or not result.count:
         raise RuntimeError(f"unexpected answers: {result.statuses}")
@@ -125,6 +156,9 @@ def _sample(result: LoadResult, expected: int, server_mb: float) -> Sample:
             "p50_ms": round(p50, 1),
             "p99_ms": round(p99, 1),
             "clients": CLIENTS,
+            "processes": PROCESSES,
+            "server_cpu_ms": round(1000 * server_cpu / result.count, 3),
+            "loadgen_cpu_ms": round(1000 * own_cpu / result.count, 3),
             "server_peak_rss_mb": server_mb,
             "note": f"{per_s:,.0f}/s, p50 {p50:,.0f} ms, p99 {p99:,.0f} ms",
         },
@@ -147,7 +181,7 @@ CASES = (
         f"guest submissions over loopback, {CLIENTS} concurrent clients, bounded run",
         intake,
         bare_endpoint,
-        "a bare endpoint of the same FastAPI app and uvicorn server answering 200",
+        "a bare endpoint of the same FastAPI app and uvicorn servers answering 200",
         warmup=False,
     ),
 )

@@ -2,7 +2,8 @@
 and a time limit, recording each request's latency.
 
 Deliberately bare (pre-built request bytes, Content-Length responses only) so that on a
-two-core machine the clients take as little CPU from the server as possible.
+two-core machine the clients take as little CPU from the server as possible. Given several
+ports (server processes), client i talks to port i mod P, as a round-robin balancer would.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 
@@ -67,22 +68,35 @@ async def _client(
 
 
 async def _run(
-    port: int, build: Callable[[int, int], bytes], clients: int, total: int, seconds: float
+    ports: Sequence[int],
+    build: Callable[[int, int], bytes],
+    clients: int,
+    total: int,
+    seconds: float,
 ) -> LoadResult:
     result = LoadResult()
     tickets = itertools.count()
     started = time.perf_counter()
     deadline = started + seconds
     await asyncio.gather(
-        *(_client(port, build, c, tickets, total, deadline, result) for c in range(clients))
+        *(
+            _client(ports[c % len(ports)], build, c, tickets, total, deadline, result)
+            for c in range(clients)
+        )
     )
     result.wall_seconds = time.perf_counter() - started
     return result
 
 
 def run_load(
-    port: int, build: Callable[[int, int], bytes], *, clients: int, total: int, seconds: float
+    ports: int | Sequence[int],
+    build: Callable[[int, int], bytes],
+    *,
+    clients: int,
+    total: int,
+    seconds: float,
 ) -> LoadResult:
     """Send up to `total` requests (`build(client, index)` makes each one's bytes) from
-    `clients` concurrent connections to 127.0.0.1:`port`, stopping after `seconds`."""
-    return asyncio.run(_run(port, build, clients, total, seconds))
+    `clients` concurrent connections to 127.0.0.1 at `ports`, stopping after `seconds`."""
+    ports = [ports] if isinstance(ports, int) else list(ports)
+    return asyncio.run(_run(ports, build, clients, total, seconds))

@@ -78,6 +78,9 @@ def test_case_figures(sqlite_run):
     intake = by_case["intake"]["extra"]
     assert intake["count"] == 150 and intake["baseline_count"] == 150
     assert 0 < intake["p50_ms"] <= intake["p99_ms"]
+    assert intake["processes"] == intake["baseline_processes"] >= 1
+    assert intake["server_cpu_ms"] > intake["baseline_server_cpu_ms"] > 0
+    assert intake["loadgen_cpu_ms"] > 0
     store = by_case["store_export"]
     assert store["extra"]["pages"] == 2  # 45 orders per page at the 1,000-point cost cap
     assert store["ratio"] == pytest.approx(store["extra"]["steady_efficiency"], abs=1e-3)
