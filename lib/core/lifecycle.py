@@ -7,6 +7,7 @@ state), appended to the chain in one extension.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -90,8 +91,14 @@ def open_request(
     default_regime: str = "gdpr",
     target_days: int = 15,
     at: datetime | None = None,
+    before_events: Callable[[Request], object] | None = None,
 ) -> Request:
-    """Store a new request with its deadlines, then move it to its channel's first state."""
+    """Store a new request with its deadlines, then move it to its channel's first state.
+
+    `before_events(request)` runs once the row exists (id and reference set) and before its
+    events are appended: what it writes (the request's mails) is then done before the chain's
+    head is locked, which on PostgreSQL stays locked until the transaction commits.
+    """
     at = at or utcnow()
     regime = new.regime or regime_for(new.country, new.subdivision, default_regime)
     deadline = compute_deadline(
@@ -132,6 +139,9 @@ def open_request(
         at=at,
     )
     first = _move(request, FIRST_STATUS[new.channel], actor=actor, reason=None, details=None, at=at)
+    if before_events is not None:
+        session.flush()
+        before_events(request)
     append_events(session, [received, first])
     return request
 

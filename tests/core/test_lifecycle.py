@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import object_session
 
 from lib.core.audit import verify_chain
 from lib.core.db import Database
@@ -265,3 +266,27 @@ def test_uk_clock_stop_pushes_the_deadline(db: Database, store: Store) -> None:
     assert request.paused_days == 10
     assert request.due_on > original
     assert request.legal_due_on == original
+
+
+def test_work_before_the_events_sees_the_stored_request_and_no_event_yet(
+    db: Database, store: Store
+) -> None:
+    """`before_events` (the intake queues mails there) runs before the chain is extended."""
+    seen: list[tuple[str | None, str, int, int]] = []
+
+    def before(request: Request) -> None:
+        session = object_session(request)
+        assert session is not None
+        stored = session.scalar(select(Request.status).where(Request.id == request.id))
+        events = session.scalar(select(func.count()).select_from(RequestEvent))
+        seen.append((request.reference, stored, events, request.id))
+
+    new = NewRequest(store=store, type=RequestType.ACCESS, channel=Channel.GUEST, email="a@b.c")
+    with db.write() as session:
+        request = open_request(session, new, actor="customer", at=RECEIVED, before_events=before)
+    [(reference, stored, events, request_id)] = seen
+    assert request_id == request.id and reference == request.reference
+    assert stored == Status.PENDING_VERIFICATION and events == 0
+    assert [e.to_status for e in _events(db, request.id)] == ["received", "pending_verification"]
+    with db.read() as session:
+        assert verify_chain(session).ok
