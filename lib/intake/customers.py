@@ -30,6 +30,11 @@ _BY_EMAIL = (
     .where(Customer.store_id == bindparam("store_id"), Customer.email == bindparam("email"))
     .limit(1)
 )
+_SYNCED = (
+    select(Customer.id)
+    .join(Store, Store.id == Customer.store_id)
+    .where(Store.shop_domain == bindparam("shop"), Customer.shopify_id == bindparam("customer_id"))
+)
 """Built once: the intake runs them on every submission (see `lib.intake.submit`)."""
 
 
@@ -74,11 +79,7 @@ def fetch_unsynced(
         StoreLookupFailed: the store API is unreachable or refuses the app.
     """
     with db.read() as session:
-        known = session.scalars(
-            select(Customer.id)
-            .join(Store, Store.id == Customer.store_id)
-            .where(Store.shop_domain == shop, Customer.shopify_id == customer_id)
-        ).first()
+        known = session.scalars(_SYNCED, {"shop": shop, "customer_id": customer_id}).first()
     if known is not None:
         return None
     try:
