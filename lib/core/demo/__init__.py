@@ -12,22 +12,22 @@ with their audit events in well under three minutes on two cores, in bounded mem
 - Requests are appended: ids continue after the highest existing id and the audit chain continues
   from `audit_head`. Every request carries exactly the events `lib.core.lifecycle` would have
   written (creation event, the move to the channel's first status, each later legal transition,
-  EXTENDED events, notes), sealed with `lib.core.audit.seal`, and the timestamps
+  EXTENDED events, notes), hashed with `lib.core.audit.event_hash`, and the timestamps
   `lifecycle.transition` sets. As with `open_request`, no request stays in `received`.
 - Deterministic for (seed, now, chunk size, what the database held before): pass `now` to pin
   the clock. Every instant is drawn relative to `now`.
 - Rows are generated in chunks and inserted with DB-API `executemany` (SQLite) or `COPY`
   (PostgreSQL); each chunk is one transaction that also moves `audit_head`, so the chain is
   intact after every commit and an interrupted run leaves consistent data. From
-  `PARALLEL_MIN_REQUESTS` on, generating and hashing (the chain is sequential) run in a child
-  process while the parent writes.
+  `PARALLEL_MIN_REQUESTS` on, generating and hashing (the chain is sequential) run in a forked
+  child process while the parent formats and writes.
 
 Modules, each with one job (imports go down this list only):
 
 - `world`: the shops, names, places, products and texts (data only);
 - `clock`: instants as integer µs and their database text;
 - `shops`: the demo stores and the `guest_support` setting history (ORM);
-- `plan`: what the generator needs from the database, picklable;
+- `plan`: what the generator needs from the database;
 - `calendars`: per-store local days and cached deadlines;
 - `stories`: one request's life and its events (the story planner);
 - `sealing`: the events of a run of stories, hashed in chain order;

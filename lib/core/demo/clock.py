@@ -1,7 +1,7 @@
 """Instants as integer microseconds since the epoch (UTC), and their text in the database.
 
-The generator does arithmetic on plain ints (cheap, picklable) and turns them into the text
-the database stores only when a row is finished: SQLAlchemy's SQLite form
+The generator does arithmetic on plain ints (cheap to create and to send); the writer turns them
+into the text the database stores, many at a time: SQLAlchemy's SQLite form
 'YYYY-MM-DD HH:MM:SS.ffffff', plus '+00' on PostgreSQL (the backend's suffix).
 """
 

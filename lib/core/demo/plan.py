@@ -1,7 +1,7 @@
 """What the request generator needs to know, read from the database once: the plan.
 
-A plan is picklable, because it crosses into the generator process; everything the generator
-draws follows from it, so the same plan always gives the same rows.
+Everything the generator draws follows from the plan, so the same plan always gives the same
+rows, whether the generator runs in-process or in a forked child.
 """
 
 from __future__ import annotations
