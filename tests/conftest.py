@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 
 from lib.core.db import Database
@@ -24,6 +25,11 @@ from lib.core.models import Store
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 PG_URL = os.environ.get("TEST_DATABASE_URL", DEFAULT_PG_URL)
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
+
+# Property tests check behaviour, not speed (the benchmark suite measures that): no per-example
+# wall-clock deadline, which a busy 2-core machine would turn into random failures.
+settings.register_profile("privacy-desk", deadline=None)
+settings.load_profile("privacy-desk")
 
 
 @cache

@@ -1,15 +1,19 @@
 """The intake service for the benchmark, in a process of its own, plus a bare endpoint.
 
 `python -m lib.bench.intake_server` serves `create_app` over DATABASE_URL on a free loopback
-port (printed on the first line of stdout) until it is terminated. `POST /bench/bare` answers
+port (printed on the first line of stdout) until it is terminated, or until the benchmark that
+started it is gone (a killed suite leaves no server behind). `POST /bench/bare` answers
 200 from the same app, server and middleware, without touching the database: the floor a
 submission is compared with.
 """
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
+import threading
+import time
 from dataclasses import replace
 
 import uvicorn
@@ -48,6 +52,18 @@ def bench_app(config: Config) -> FastAPI:
     return app
 
 
+def _exit_with_parent(server: uvicorn.Server, interval_s: float = 1.0) -> None:
+    """Stop the server once the process that started it has died (this one is re-parented)."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval_s)
+        server.should_exit = True
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def main() -> None:
     """Bind, print the port, serve until SIGTERM."""
     # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets that say they are TCP;
@@ -61,6 +77,7 @@ def main() -> None:
     server = uvicorn.Server(
         uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
     )
+    _exit_with_parent(server)
     server.run(sockets=[sock])
 
 

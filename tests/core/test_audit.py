@@ -273,7 +273,7 @@ _json = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(
     seq=st.integers(1, 2**62),
     request_id=st.none() | st.integers(1, 2**62),

@@ -465,7 +465,7 @@ def _is_holiday(day: date, country: str | None) -> bool:
     return country is not None and day in holidays.country_holidays(country, years=day.year)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(received=receipts, country=st.sampled_from(COUNTRIES))
 def test_gdpr_due_is_a_working_day_28_to_35_days_out(received, country):
     d = compute_deadline(Regime.GDPR, received, country)
@@ -485,7 +485,7 @@ def test_gdpr_due_is_a_working_day_28_to_35_days_out(received, country):
         assert before.weekday() >= 5 or _is_holiday(before, country)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(
     first=receipts,
     gap=st.integers(min_value=0, max_value=40),
@@ -499,7 +499,7 @@ def test_gdpr_later_receipt_never_earlier_due(first, gap, country):
     assert b.extended_due >= a.extended_due
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(
     regime=st.sampled_from(REGIMES),
     received=receipts,
