@@ -100,10 +100,11 @@ def open_request(
     head is locked, which on PostgreSQL stays locked until the transaction commits.
     """
     at = at or utcnow()
+    received_on = local_date(at, new.store.timezone)
     regime = new.regime or regime_for(new.country, new.subdivision, default_regime)
     deadline = compute_deadline(
         regime,
-        local_date(at, new.store.timezone),
+        received_on,
         new.country,
         subdivision=new.subdivision,
         target_working_days=target_days,
@@ -129,7 +130,7 @@ def open_request(
     )
     session.add(request)
     session.flush()
-    request.reference = make_reference(request.id, at)
+    request.reference = make_reference(request.id, received_on)  # the store's year
     received = NewEvent(
         actor,
         EventKind.TRANSITION,

@@ -62,6 +62,21 @@ def test_table_covers_every_status_and_closed_states_are_final() -> None:
         assert TRANSITIONS[status], f"{status} is open but has no way out"
 
 
+def test_reference_carries_the_year_of_the_stores_own_calendar(db: Database, store: Store) -> None:
+    with db.write() as session:
+        session.get(Store, store.id).timezone = "Europe/Berlin"
+    new_year_in_berlin = datetime(2026, 12, 31, 23, 30, tzinfo=UTC)  # 00:30 on 1 January 2027
+    with db.write() as session:
+        new = NewRequest(
+            store=session.get(Store, store.id),
+            type=RequestType.ACCESS,
+            channel=Channel.LOGGED_IN,
+            email="ann@example.com",
+        )
+        request = open_request(session, new, actor="customer", at=new_year_in_berlin)
+        assert request.reference == f"DSR-2027-{request.id:06d}"
+
+
 def test_guest_request_waits_for_verification_with_deadlines(db: Database, store: Store) -> None:
     request_id = _open(db, store)
     with db.read() as session:
