@@ -148,8 +148,8 @@ def test_every_request_tells_a_legal_story(db: Database) -> None:
         present = [t for t in chain if t is not None]
         assert present == sorted(present), request.reference
         # Reference and deadlines as open_request / extend write them.
-        assert request.reference == make_reference(rid, request.received_at)
         day = local_date(request.received_at, zones[request.store_id])
+        assert request.reference == make_reference(rid, day)
         deadline = compute_deadline(
             request.regime, day, request.country, subdivision=request.subdivision
         )

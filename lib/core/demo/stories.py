@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from datetime import timedelta
 from typing import Any
 
 from lib.core.audit import SYSTEM_ACTOR
 from lib.core.deadlines import Regime, regime_for
 from lib.core.demo.calendars import Calendar, Due
-from lib.core.demo.clock import DAY, EPOCH_UTC, HOUR, MINUTE, SEC
+from lib.core.demo.clock import DAY, HOUR, MINUTE, SEC
 from lib.core.demo.plan import Plan
 from lib.core.demo.world import (
     CANCEL_REASONS,
@@ -172,7 +171,7 @@ class StoryPlanner:
         if rejected is not None and rejected[4] != _REJECTED:  # a note sorted after it
             rejected = next(e for e in reversed(timeline) if e[4] == _REJECTED)
         row = [  # instants stay µs here; the generator turns ROW_INSTANTS into text in one go
-            rid, make_reference(rid, EPOCH_UTC + timedelta(microseconds=t0)), store.id, kind,
+            rid, make_reference(rid, cal.day(t0)), store.id, kind,
             channel, status, regime, country, sub, email, name, customer_id, t0, verified,
             responded, closed,
             due.extended if extended else due.due, due.due, due.extended if extended else None,
