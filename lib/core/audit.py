@@ -26,6 +26,11 @@ from lib.core.models import AuditHead, RequestEvent, utcnow
 GENESIS_HASH = "0" * 64
 HEAD_ID = 1
 SYSTEM_ACTOR = "system"
+"""The actor of what the service does by itself (expiry, exports, retention)."""
+CUSTOMER_ACTOR = "customer"
+"""The actor of what the customer does (submit, verify, download)."""
+SHOPIFY_ACTOR = "shopify"
+"""The actor of what arrives by Shopify's compliance webhooks."""
 
 _CANONICAL = json.JSONEncoder(
     sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str

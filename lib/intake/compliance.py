@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lib.core.audit import append_event
+from lib.core.audit import SHOPIFY_ACTOR, append_event
 from lib.core.config import Config
 from lib.core.db import Database
 from lib.core.deadlines import Regime, compute_deadline
@@ -35,7 +35,6 @@ from lib.security import verify_webhook_hmac
 
 log = logging.getLogger("privacy_desk.webhooks")
 
-SHOPIFY_ACTOR = "shopify"
 TOPICS: dict[str, RequestType] = {
     "customers/data_request": RequestType.ACCESS,
     "customers/redact": RequestType.ERASURE,

@@ -24,7 +24,7 @@ from sqlalchemy import BigInteger, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from lib.core.audit import append_event
+from lib.core.audit import CUSTOMER_ACTOR, append_event
 from lib.core.config import Config
 from lib.core.db import Database
 from lib.core.enums import Channel, EventKind, RequestType, Status
@@ -49,7 +49,6 @@ from lib.mail.notifications import (
 )
 
 log = logging.getLogger("privacy_desk.intake")
-CUSTOMER_ACTOR = "customer"
 MAX_EMAIL_LENGTH = 320
 
 _STORE = select(Store).where(Store.shop_domain == bindparam("shop"))

@@ -13,12 +13,12 @@ from enum import StrEnum
 
 from sqlalchemy.exc import IntegrityError
 
+from lib.core.audit import CUSTOMER_ACTOR
 from lib.core.config import Config
 from lib.core.db import Database
 from lib.core.enums import Status
 from lib.core.lifecycle import transition
 from lib.core.models import Request, Store, UsedToken, utcnow
-from lib.intake.submit import CUSTOMER_ACTOR
 from lib.mail.notifications import VERIFY_PURPOSE, on_verified
 from lib.security import TokenError, read_token, token_fingerprint
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from lib.core.audit import append_event
+from lib.core.audit import CUSTOMER_ACTOR, append_event
 from lib.core.config import Config, get_config
 from lib.core.db import Database
 from lib.core.enums import EventKind, Status
@@ -30,7 +30,6 @@ from lib.mail.outbox import queue_mail
 from lib.security import TokenError, issue_token, read_token, token_fingerprint
 
 DOWNLOAD_PURPOSE = "download"
-CUSTOMER_ACTOR = "customer"
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
+from lib.core.audit import SYSTEM_ACTOR
 from lib.core.db import Database
 from lib.core.enums import Status
 from lib.core.lifecycle import transition
@@ -24,7 +25,6 @@ EXPIRE_KIND = "expire_unverified"
 EXPIRE_INTERVAL_SECONDS = 3600.0
 REMIND_KIND = "deadline_reminders"
 REMIND_INTERVAL_SECONDS = 3600.0
-SYSTEM_ACTOR = "system"
 BATCH = 500
 RATE_WINDOW_KEEP_SECONDS = 2 * 3600  # rate-limit windows are one hour
 

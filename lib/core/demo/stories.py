@@ -12,21 +12,19 @@ import math
 from bisect import bisect_right
 from typing import Any
 
-from lib.core.audit import SYSTEM_ACTOR
+from lib.core.audit import CUSTOMER_ACTOR, SHOPIFY_ACTOR, SYSTEM_ACTOR
 from lib.core.deadlines import Regime, regime_for
 from lib.core.demo.calendars import Calendar, Due
 from lib.core.demo.clock import DAY, HOUR, MINUTE, SEC
 from lib.core.demo.plan import Plan
 from lib.core.demo.world import (
     CANCEL_REASONS,
-    CUSTOMER_ACTOR,
     DOWNLOAD_DAYS,
     EXPIRE_AFTER_DAYS,
     EXTENSION_REASONS,
     LINK_HOURS,
     NOTES,
     REJECTION_TEXTS,
-    SHOPIFY_ACTOR,
     STORES,
     words,
 )

@@ -22,9 +22,6 @@ EXPIRE_AFTER_DAYS = 14  # settings: unverified_expiry_days
 LINK_HOURS = 72  # settings: verify_link_hours
 DOWNLOAD_DAYS = 7  # settings: download_link_days
 
-CUSTOMER_ACTOR = "customer"
-SHOPIFY_ACTOR = "shopify"
-
 
 @dataclass(frozen=True, slots=True)
 class StoreSpec:
