@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -16,7 +15,6 @@ from datetime import date, timedelta
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import func, select
 from starlette.applications import Starlette
 
@@ -31,6 +29,7 @@ from lib.dashboard.roles import PermissionDenied, Role
 from lib.dashboard.server import report_routes
 from lib.security import issue_token
 from tests.dashboard.conftest import Seeded, actor, seed_requests
+from tests.servers import serve_in_thread
 
 BASE = "desk"
 ALL = tuple(COLUMNS)
@@ -66,24 +65,8 @@ def serving(
             local_ok=lambda: local_ok,
         )
     )
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(16)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    try:
-        base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        with httpx.Client(base_url=base, timeout=30) as client:
-            yield client
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
+    with serve_in_thread(app) as base, httpx.Client(base_url=base, timeout=30) as client:
+        yield client
 
 
 EVERYTHING = Scope()

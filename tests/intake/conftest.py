@@ -4,9 +4,6 @@ a store with customers in the demo tables."""
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -15,7 +12,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import func, select
 
 from lib.core.config import Config
@@ -25,6 +21,7 @@ from lib.intake.app import create_app
 from lib.intake.links import signed_query
 from lib.mail.delivery import deliver_pending
 from tests.mail.smtp_sink import SmtpSink
+from tests.servers import loopback_socket, serve_in_thread
 
 SHOP = "demo-shop.myshopify.com"
 PROXY_SECRET = "test-proxy-secret"
@@ -118,11 +115,7 @@ def running_intake(
     db: Database, smtp: SmtpSink | None = None, **overrides: Any
 ) -> Iterator[Intake]:
     """Serve create_app(db, config) with uvicorn on a socket bound to 127.0.0.1:0."""
-    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets that say they are TCP;
-    # a plain socket.socket() here costs every request a 40 ms delayed-ACK stall.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(128)
+    sock = loopback_socket()
     port = sock.getsockname()[1]
     config = Config(
         database_url=db.url,
@@ -133,23 +126,11 @@ def running_intake(
         mail_from="Demo Shop <privacy@demo-shop.test>",
     )
     config = replace(config, **overrides)
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(db, config), log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        with httpx.Client(base_url=base, timeout=10) as http:
-            yield Intake(base, config, db, http, smtp)
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
+    with (
+        serve_in_thread(create_app(db, config), sock) as base,
+        httpx.Client(base_url=base, timeout=10) as http,
+    ):
+        yield Intake(base, config, db, http, smtp)
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 
 from lib.core.config import Config, load_config
 from lib.core.db import Database
@@ -24,6 +21,7 @@ from lib.intake.app import create_app
 from lib.store.client import ShopifyClient
 from lib.store.demo_server import DemoStoreServer
 from lib.store.demo_store import DemoStore
+from tests.servers import serve_in_thread
 
 TOKEN = "test-token"
 SHOP = "demo-shop.myshopify.com"
@@ -116,20 +114,8 @@ _CONFIG_NAMES = {f.name.upper() for f in fields(Config)}
 @contextmanager
 def running_intake_app(db: Database, config: Config) -> Iterator[httpx.Client]:
     """The intake service (create_app) under uvicorn on 127.0.0.1; yields a client for it."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(db, config), log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    wait_until(lambda: server.started, timeout=10, every=0.01)
-    try:
-        base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        with httpx.Client(base_url=base, timeout=10) as http:
-            yield http
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
+    with (
+        serve_in_thread(create_app(db, config)) as base,
+        httpx.Client(base_url=base, timeout=10) as http,
+    ):
+        yield http
