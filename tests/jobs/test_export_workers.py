@@ -25,6 +25,7 @@ from tests.jobs.test_export import click_export, read_package, rows
 from tests.store.helpers import (
     config_env,
     config_for,
+    job_row,
     open_access_request,
     post,
     request_row,
@@ -39,11 +40,6 @@ def start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
     )
 
 
-def job_of(db: Database, job_id: int) -> Job:
-    with db.read() as session:
-        return session.get(Job, job_id)
-
-
 def test_worker_killed_mid_export_is_replaced_and_the_job_done_once(
     db: Database, tmp_path: Path
 ) -> None:
@@ -55,10 +51,10 @@ def test_worker_killed_mid_export_is_replaced_and_the_job_done_once(
         post(server, "/_demo/faults", {"delay": 0.3})  # every answer slow: the export takes a while
         job_id, _ = click_export(db, request_id)
         first = start_worker(env)
-        wait_until(lambda: job_of(db, job_id).progress_done >= 2, timeout=30)  # mid-export
+        wait_until(lambda: job_row(db, job_id).progress_done >= 2, timeout=30)  # mid-export
         os.kill(first.pid, signal.SIGKILL)
         first.wait(timeout=10)
-        killed = job_of(db, job_id)
+        killed = job_row(db, job_id)
         assert killed.status == JobStatus.RUNNING and killed.attempts == 1
         assert killed.progress_done < killed.progress_total
         assert list((tmp_path / ".work").iterdir())  # the dead worker's half-written files
@@ -70,7 +66,7 @@ def test_worker_killed_mid_export_is_replaced_and_the_job_done_once(
             session.execute(update(Job).values(lease_expires_at=utcnow()))
         second = start_worker(env)
         assert second.wait(timeout=60) == 0
-    done = job_of(db, job_id)
+    done = job_row(db, job_id)
     assert done.status == JobStatus.DONE and done.attempts == 2
     assert done.lease_owner is None and done.result["orders"] == 200
     with db.read() as session:

@@ -32,17 +32,13 @@ from tests.reliability.processes import record
 from tests.reliability.test_crashes import queue_mails
 from tests.store.helpers import (
     config_for,
+    job_row,
     open_access_request,
     post,
     request_row,
     running_store,
     wait_until,
 )
-
-
-def _job(db: Database, job_id: int) -> Job:
-    with db.read() as session:
-        return session.get(Job, job_id)
 
 
 def _count(db: Database, model: type, *where: object) -> int:
@@ -63,8 +59,8 @@ def test_store_dropping_connections_mid_export_leaves_nothing_half_delivered(
         worker = Worker(db, job_handlers(config))
         first = threading.Thread(target=worker.run_once)
         first.start()
-        wait_until(lambda: _job(db, job_id).progress_done >= 2, timeout=30)
-        fetched = _job(db, job_id).progress_done
+        wait_until(lambda: job_row(db, job_id).progress_done >= 2, timeout=30)
+        fetched = job_row(db, job_id).progress_done
         post(server, "/_demo/faults", {"drop_rate": 1.0, "delay": 0.0})  # now every answer drops
         first.join(timeout=30)
         for _attempt in (2, 3):  # the job's retries, without waiting for their backoff
@@ -72,7 +68,7 @@ def test_store_dropping_connections_mid_export_leaves_nothing_half_delivered(
                 session.execute(update(Job).values(run_after=utcnow()))
             worker.run_once()
         post(server, "/_demo/faults", {"drop_rate": 0.0, "delay": 0.02})
-        failed = _job(db, job_id)
+        failed = job_row(db, job_id)
         request = request_row(db, request_id)
         assert failed.status == JobStatus.FAILED and failed.attempts == failed.max_attempts == 3
         assert failed.last_error.startswith("StoreUnavailable: the store did not answer after 2")
@@ -93,7 +89,7 @@ def test_store_dropping_connections_mid_export_leaves_nothing_half_delivered(
         again, created = click_export(db, request_id)  # the store is back, slow but working
         assert created and again != job_id
         worker.run_once()
-    done = _job(db, again)
+    done = job_row(db, again)
     assert done.status == JobStatus.DONE and done.attempts == 1
     assert request_row(db, request_id).status == Status.READY_FOR_REVIEW
     with db.read() as session:

@@ -16,7 +16,7 @@ from lib.core.config import Config, load_config
 from lib.core.db import Database
 from lib.core.enums import Channel, RequestType
 from lib.core.lifecycle import NewRequest, open_request
-from lib.core.models import Request, Store
+from lib.core.models import Job, Request, Store
 from lib.intake.app import create_app
 from lib.store.client import ShopifyClient
 from lib.store.demo_server import DemoStoreServer
@@ -88,6 +88,12 @@ def request_row(db: Database, request_id: int) -> Request:
     """The request as stored now."""
     with db.read() as session:
         return session.get(Request, request_id)
+
+
+def job_row(db: Database, job_id: int) -> Job:
+    """The job as stored now."""
+    with db.read() as session:
+        return session.get(Job, job_id)
 
 
 def wait_until(check: Callable[[], Any], timeout: float = 30.0, every: float = 0.05) -> Any:
