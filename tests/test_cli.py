@@ -11,7 +11,7 @@ import pytest
 from lib.cli import main
 from lib.core.config import PROJECT_ROOT
 
-# Worked examples of reference/legal-deadlines.md §6 (weekend roll only: no country).
+# Worked examples of docs/LEGAL.md §6 (weekend roll only: no country).
 WORKED = [
     ("gdpr", "2026-03-01", None, "2026-04-01", "2026-06-01"),
     ("gdpr", "2026-01-31", None, "2026-03-02", "2026-04-30"),

@@ -1,8 +1,8 @@
 """Legal deadlines for data-subject requests: the one place in Privacy Desk that knows them.
 
 Pure Python (standard library + the ``holidays`` package); imports nothing from ``lib``.
-The law is summarised in ``reference/legal-deadlines.md`` ("the reference"); section
-numbers below (§1 … §7) point there. Where the reference marks a point [unverified] or lists
+The law is summarised, with its sources, in ``docs/LEGAL.md`` ("the reference"); section
+numbers below (§1 … §7a) point there. Where the reference marks a point [unverified] or lists
 it as uncertain (§7), this module picks the *conservative* reading, i.e. the *earlier* date,
 and says so where it does.
 
