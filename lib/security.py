@@ -9,6 +9,12 @@ A leaf module (standard library only, imports nothing from `lib`):
   signature is the hex HMAC-SHA256 of that message with the app's client secret.
 - **Webhooks** (`verify_webhook_hmac`, `sign_webhook`): `X-Shopify-Hmac-Sha256` is the base64
   HMAC-SHA256 of the raw request body. Verify before parsing the JSON.
+- **OAuth install and callback** (`verify_oauth_query`, `sign_oauth_query`): Shopify signs the
+  query of the requests it sends to the app URL and the redirect URI. The message is every pair
+  but `hmac` (and `signature`), sorted by key, each `key=value` form-encoded as a browser's
+  `URLSearchParams` does (space as `%20`) and joined with `&`; the signature is the hex
+  HMAC-SHA256 with the app's client secret, and the timestamp must be within 90 s of our clock
+  (the rules of Shopify's `shopify-api` library, `lib/utils/hmac-validator.ts`).
 - **Signed tokens** (`issue_token`, `read_token`, `token_fingerprint`): compact, URL-safe
   `base64url(json payload).base64url(hmac-sha256)` tokens for e-mail links and storefront links.
   Single use is enforced by the caller, which stores `token_fingerprint(claims.token_id)`.
@@ -31,6 +37,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 __all__ = [
+    "OAUTH_CLOCK_TOLERANCE_S",
     "InvalidSignature",
     "ProxyContext",
     "TokenClaims",
@@ -38,11 +45,14 @@ __all__ = [
     "TokenErrorReason",
     "app_proxy_message",
     "issue_token",
+    "oauth_message",
     "read_token",
     "sign_app_proxy_query",
+    "sign_oauth_query",
     "sign_webhook",
     "token_fingerprint",
     "verify_app_proxy_query",
+    "verify_oauth_query",
     "verify_webhook_hmac",
 ]
 
@@ -196,6 +206,86 @@ def sign_app_proxy_query(params: dict[str, str | list[str]], secret: str) -> str
     # Sign what a receiver will parse back, so signing and verifying can never disagree.
     signature = _hex_hmac(secret, app_proxy_message(query))
     suffix = f"{_SIGNATURE_PARAM}={signature}"
+    return f"{query}&{suffix}" if query else suffix
+
+
+# --------------------------------------------------------------------------------------------
+# OAuth install and callback
+# --------------------------------------------------------------------------------------------
+
+_OAUTH_HMAC_PARAM: Final = "hmac"
+OAUTH_CLOCK_TOLERANCE_S: Final = 90
+"""Shopify's library refuses an install or callback whose timestamp is further off than this."""
+# Parameters whose value decides what we do: a repeated one could sign one value and mean another.
+_OAUTH_SINGLE_VALUED: Final = frozenset({"code", "hmac", "host", "shop", "state", "timestamp"})
+
+
+def _form_encode(text: str) -> str:
+    """Percent-encode like `URLSearchParams.toString()` with `+` turned into `%20` (as Shopify's
+    library does): everything but ASCII letters, digits and `*-._` is escaped."""
+    return urllib.parse.quote(text, safe="*").replace("~", "%7E")
+
+
+def oauth_message(params: dict[str, str]) -> str:
+    """The exact string Shopify signs for these (decoded) query parameters."""
+    entries = sorted(
+        (key, value) for key, value in params.items() if key not in (_OAUTH_HMAC_PARAM, "signature")
+    )
+    return "&".join(f"{_form_encode(key)}={_form_encode(value)}" for key, value in entries)
+
+
+def verify_oauth_query(
+    query_string: str,
+    secret: str,
+    now: float | None = None,
+    max_age_s: int = OAUTH_CLOCK_TOLERANCE_S,
+) -> dict[str, str]:
+    """Verify the HMAC and timestamp of an install or callback query; return its parameters.
+
+    A repeated key's values are joined with `,` (as Shopify's library signs them); a repeated
+    `code`, `hmac`, `host`, `shop`, `state` or `timestamp` is refused. Raises `InvalidSignature`
+    when the secret or `hmac` is missing, the HMAC does not match, or the timestamp is missing,
+    not an integer or more than `max_age_s` away from `now`.
+    """
+    if not secret:
+        raise InvalidSignature("the app's client secret is not configured")
+    grouped = _group(_parse_query(query_string))
+    for name in sorted(_OAUTH_SINGLE_VALUED):
+        if len(grouped.get(name, ())) > 1:
+            raise InvalidSignature(f"duplicated parameter: {name}")
+    params = {key: ",".join(values) for key, values in grouped.items()}
+    provided = params.get(_OAUTH_HMAC_PARAM, "")
+    if not provided:
+        raise InvalidSignature("missing hmac")
+    raw_timestamp = params.get("timestamp", "")
+    if not (
+        raw_timestamp.isascii()
+        and raw_timestamp.isdigit()
+        and len(raw_timestamp) <= _MAX_TIMESTAMP_DIGITS
+    ):
+        raise InvalidSignature("timestamp is missing or not an integer")
+    current = time.time() if now is None else now
+    if abs(current - int(raw_timestamp)) > max_age_s:
+        raise InvalidSignature(f"stale timestamp (outside the {max_age_s} s window)")
+    expected = _hex_hmac(secret, oauth_message(params))
+    if not hmac.compare_digest(expected.encode("ascii"), provided.encode("utf-8")):
+        raise InvalidSignature("hmac mismatch")
+    return params
+
+
+def sign_oauth_query(params: dict[str, str], secret: str) -> str:
+    """A query string signed the way Shopify signs install and callback requests.
+
+    The caller supplies `shop`, `timestamp` (and for a callback `code`, `state`, `host`) as
+    Shopify would; `hmac` is appended last. Used by the demo store's consent page and tests.
+    """
+    if not secret:
+        raise ValueError("secret must not be empty")
+    if _OAUTH_HMAC_PARAM in params:
+        raise ValueError("params must not contain 'hmac'")
+    query = urllib.parse.urlencode(list(params.items()), quote_via=urllib.parse.quote)
+    signature = _hex_hmac(secret, oauth_message(params))
+    suffix = f"{_OAUTH_HMAC_PARAM}={signature}"
     return f"{query}&{suffix}" if query else suffix
 
 
