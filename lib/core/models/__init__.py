@@ -22,6 +22,7 @@ from lib.core.models.requests import (
     Store,
     make_reference,
 )
+from lib.core.models.staff import StaffSession
 
 __all__ = [
     "AuditHead",
@@ -40,6 +41,7 @@ __all__ = [
     "Setting",
     "SettingChange",
     "StaffRole",
+    "StaffSession",
     "Store",
     "UTCDateTime",
     "UsedToken",

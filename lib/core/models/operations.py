@@ -163,11 +163,16 @@ class StaffRole(Base):
     """Email → role mapping for signed-in staff (admin, compliance, merchant, analyst)."""
 
     __tablename__ = "staff_roles"
+    __table_args__ = (Index("uq_staff_roles_issuer_subject", "issuer", "subject", unique=True),)
 
     email: Mapped[str] = mapped_column(String(320), primary_key=True)
     role: Mapped[str] = mapped_column(String(16))
     updated_by: Mapped[str] = mapped_column(String(320))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The account that first signed in with this (verified) email; later sign-ins must match.
+    issuer: Mapped[str | None] = mapped_column(String(500))
+    subject: Mapped[str | None] = mapped_column(String(255))
+    bound_at: Mapped[datetime | None]
 
 
 class RateLimitHit(Base):
