@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -30,6 +33,19 @@ def _imports(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module)
     return names
+
+
+def _imported_names(path: Path) -> list[tuple[str, str]]:
+    """(module, name) for every import; a page may take only types and constants from lib.core
+    (names that start upper-case: enums, dataclasses, tables of labels), behaviour comes from
+    lib.dashboard."""
+    pairs: list[tuple[str, str]] = []
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            pairs.extend((alias.name, "") for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            pairs.extend((node.module, alias.name) for alias in node.names)
+    return pairs
 
 
 def _modules(folder: str) -> list[Path]:
@@ -62,11 +78,20 @@ def test_security_is_a_leaf() -> None:
     assert "lib" not in leaf and "sqlalchemy" not in leaf
 
 
-@pytest.mark.parametrize("path", _modules("pages"), ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", [*_modules("pages"), PROJECT_ROOT / "dashboard.py"], ids=lambda p: p.name
+)
 def test_pages_render_only(path: Path) -> None:
     imported = _imports(path)
     bad = {n for n in imported for f in PAGE_FORBIDDEN if _under(n, f)}
     assert not bad, f"{path.name} reaches past lib.dashboard: {bad}"
+    beyond = [
+        f"{module}.{name}"
+        for module, name in _imported_names(path)
+        if _under(module, "lib") and not _under(module, "lib.dashboard")
+        if not (_under(module, "lib.core") and name[:1].isupper())
+    ]
+    assert not beyond, f"{path.name} imports {beyond}; pages go through lib.dashboard"
     source = path.read_text()
     for keyword in ("SELECT ", "INSERT ", "UPDATE ", "DELETE "):
         assert keyword not in source, f"{path.name} contains SQL ({keyword.strip()})"
@@ -75,3 +100,48 @@ def test_pages_render_only(path: Path) -> None:
 @pytest.mark.parametrize("path", _modules("lib/intake"), ids=lambda p: p.name)
 def test_intake_does_not_import_the_dashboard(path: Path) -> None:
     assert not {n for n in _imports(path) if _under(n, "lib.dashboard")}
+
+
+def _lint_imports(root: Path, config: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    command = [str(Path(sys.executable).with_name("lint-imports")), "--config", str(config)]
+    return subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, check=False)
+
+
+def test_the_import_contract_holds_for_the_whole_tree() -> None:
+    """`make test` runs lint-imports too; this keeps the contract inside the suite's report."""
+    result = _lint_imports(PROJECT_ROOT, PROJECT_ROOT / "pyproject.toml")
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert "0 broken" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("module", "line"),
+    [
+        ("core/__init__.py", "import lib.store\n"),
+        ("store/__init__.py", "import lib.jobs\n"),
+        ("jobs/__init__.py", "import lib.intake\n"),
+        ("mail/__init__.py", "import streamlit\n"),
+    ],
+)
+def test_the_import_contract_catches_an_upward_import(
+    tmp_path: Path, module: str, line: str
+) -> None:
+    """Control: the same contract over a skeleton of the layers fails on one bad import."""
+    config = tmp_path / "contract.toml"
+    config.write_text((PROJECT_ROOT / "pyproject.toml").read_text())
+    packages = ("core", "security", "store", "mail", "jobs", "intake", "dashboard", "bench")
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "__init__.py").write_text("")
+    for name in (*packages[1:2], "cli", "runner", "__main__"):
+        (tmp_path / "lib" / f"{name}.py").write_text("")
+    for name in packages:
+        if name == "security":
+            continue
+        (tmp_path / "lib" / name).mkdir()
+        (tmp_path / "lib" / name / "__init__.py").write_text("")
+    assert _lint_imports(tmp_path, config).returncode == 0
+    (tmp_path / "lib" / module).write_text(line)
+    result = _lint_imports(tmp_path, config)
+    assert result.returncode == 1, result.stdout[-2000:]
+    assert "BROKEN" in result.stdout
