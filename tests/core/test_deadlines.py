@@ -1,4 +1,4 @@
-"""Tests for lib/core/deadlines.py against reference/legal-deadlines.md (§6 worked examples)."""
+"""Tests for lib/core/deadlines.py against docs/LEGAL.md (§6 worked examples)."""
 
 from __future__ import annotations
 
