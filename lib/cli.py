@@ -115,9 +115,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from lib.core.config import get_config
     from lib.jobs.handlers import chores, job_handlers, periodic_jobs
     from lib.jobs.worker import Worker, new_worker_id
+    from lib.store.versions import warn_if_unsupported
 
     config = get_config()
     logging.basicConfig(level=config.log_level, format="%(asctime)s %(name)s %(message)s")
+    warn_if_unsupported(config.shopify_api_version)
     worker = Worker(
         _database(),
         job_handlers(config),
@@ -179,9 +181,11 @@ def cmd_intake(args: argparse.Namespace) -> int:
     from lib.core.config import get_config
     from lib.intake.app import create_app
     from lib.intake.logs import uvicorn_log_config
+    from lib.store.versions import warn_if_unsupported
 
     config = get_config()
     logging.basicConfig(level=config.log_level, format="%(asctime)s %(name)s %(message)s")
+    warn_if_unsupported(config.shopify_api_version)
     uvicorn.run(
         create_app(_database(), config),
         host=args.host or config.intake_host,

@@ -38,7 +38,7 @@ class Config:
     shopify_shop: str = ""
     shopify_access_token: str = ""
     shopify_api_secret: str = "local-dev-secret"  # noqa: S105 - local walk-through only
-    shopify_api_version: str = "2025-10"
+    shopify_api_version: str = "2026-10"
     token_secret: str = "local-dev-token-secret"  # noqa: S105 - local only
     smtp_url: str = ""
     mail_from: str = "Privacy Desk <privacy@localhost>"
