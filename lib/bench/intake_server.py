@@ -14,7 +14,6 @@ import socket
 import sys
 import threading
 import time
-from dataclasses import replace
 
 import uvicorn
 from fastapi import FastAPI
@@ -31,8 +30,7 @@ UNLIMITED = 1_000_000_000
 
 def bench_config(port: int) -> Config:
     """The process configuration with the benchmark's secret, rate limits and address."""
-    return replace(
-        get_config(),
+    return get_config().replace(
         shopify_api_secret=SECRET,
         rate_limit_ip_per_hour=UNLIMITED,
         rate_limit_email_per_hour=UNLIMITED,

@@ -8,19 +8,39 @@ the database instead; see `lib.core.settings`.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import load_dotenv
+from pydantic import ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATABASE_URL = "sqlite:///data/privacy_desk.db"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
-@dataclass(frozen=True, slots=True)
-class Config:
-    """Typed process configuration; every field is documented in `.env.example`."""
+class ConfigError(ValueError):
+    """A configuration value that cannot be used; the message names its variable."""
+
+
+class Config(BaseSettings):
+    """Typed, validated process configuration; every field is documented in `.env.example`.
+
+    `Config(...)` takes its arguments and defaults only, so code and tests mean exactly what
+    they write; `load_config` reads the environment. Instances are frozen: `replace` makes a
+    changed, validated copy.
+    """
+
+    model_config = SettingsConfigDict(frozen=True, extra="forbid", validate_default=True)
 
     database_url: str = DEFAULT_DATABASE_URL
     public_base_url: str = "http://127.0.0.1:8000"
@@ -46,8 +66,73 @@ class Config:
     app_proxy_prefix: str = "/apps/privacy"
     rate_limit_ip_per_hour: int = 60
     rate_limit_email_per_hour: int = 5
+    trusted_proxy_hops: int = 0
     store_timezone: str = "UTC"
     log_level: str = "INFO"
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource, **_: Any
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Constructor arguments only; `load_config` hands the environment's values in."""
+        return (init_settings,)
+
+    @field_validator("intake_port", "dashboard_port", "demo_store_port")
+    @classmethod
+    def _port(cls, value: int) -> int:
+        if not 1 <= value <= 65535:
+            raise ValueError("must be a port number from 1 to 65535")
+        return value
+
+    @field_validator(
+        "rate_limit_ip_per_hour",
+        "rate_limit_email_per_hour",
+        "store_backoff_ms",
+        "trusted_proxy_hops",
+    )
+    @classmethod
+    def _not_negative(cls, value: int) -> int:
+        if value < 0:
+            raise ValueError("must not be negative")
+        return value
+
+    @field_validator(
+        "store_max_attempts",
+        "demo_store_bucket",
+        "demo_store_restore_rate",
+    )
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("must be at least 1")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("must be a sqlite:/// or postgresql:// URL")
+        return value
+
+    @field_validator("store_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be an IANA time zone such as Europe/Berlin or UTC") from None
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.upper() not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+        return value.upper()
+
+    def replace(self, **changes: Any) -> Config:
+        """A copy with `changes`, validated like values from the environment."""
+        return type(self)(**{**self.model_dump(), **changes})
 
     @property
     def uses_sqlite(self) -> bool:
@@ -65,31 +150,41 @@ class Config:
         return path if path.is_absolute() else PROJECT_ROOT / path
 
 
-def _coerce(raw: str, kind: type | str) -> object:
-    if kind in (int, "int"):
-        return int(raw)
-    return raw
+class _Variables(EnvSettingsSource):
+    """pydantic-settings' reading of environment variables, over a given mapping."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        super().__init__(Config)
+        self.env_vars = {name.lower(): value for name, value in env.items() if value != ""}
 
 
-def load_config(env: dict[str, str] | None = None) -> Config:
+def _explain(exc: ValidationError, env: Mapping[str, str]) -> str:
+    """One sentence per bad variable: its name, the value given and what it must be."""
+    lower = {name.lower(): value for name, value in env.items()}
+    problems = []
+    for error in exc.errors(include_url=False):
+        name = str(error["loc"][0]) if error["loc"] else "?"
+        reason = str(error["msg"]).removeprefix("Value error, ")
+        raw = lower.get(name, error.get("input"))
+        problems.append(f"{name.upper()}={raw!r} is not a valid value: {reason}.")
+    return " ".join(problems)
+
+
+def load_config(env: Mapping[str, str] | None = None) -> Config:
     """Build a Config from `env` (default: `.env` loaded into the process environment).
 
+    Empty values count as unset (the default applies), as in `.env.example`.
+
     Raises:
-        ValueError: a value cannot be read as its type; the message names the variable.
+        ConfigError: a value is not valid for its setting; the message names the variable.
     """
     if env is None:
         load_dotenv(PROJECT_ROOT / ".env", override=False)
-        env = dict(os.environ)
-    values: dict[str, object] = {}
-    for field in fields(Config):
-        raw = env.get(field.name.upper())
-        if raw is None or raw == "":
-            continue
-        try:
-            values[field.name] = _coerce(raw, field.type)
-        except ValueError as exc:
-            raise ValueError(f"{field.name.upper()}={raw!r} is not a valid {field.type}") from exc
-    return Config(**values)  # type: ignore[arg-type]
+        env = os.environ
+    try:
+        return Config(**_Variables(env)())
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc, env)) from None
 
 
 @cache

@@ -10,7 +10,6 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import date, timedelta
 
 import httpx
@@ -164,7 +163,7 @@ REFUSED = {
     "other secret": (
         lambda db: report_links.link_url(
             report_links.issue(
-                replace(config_for(db), token_secret="not-ours"),
+                config_for(db).replace(token_secret="not-ours"),
                 ReportGrant("admin@shop.example", Role.ADMIN, Scope(), ALL, True),
             ),
             BASE,
@@ -255,7 +254,7 @@ def test_local_mode_links_work_only_while_the_server_serves_this_machine_alone(s
 
 def test_with_sign_in_the_public_default_secret_signs_nothing(seeded_db):
     db = seeded_db.db
-    public = replace(config_for(db), token_secret=Config().token_secret)
+    public = config_for(db).replace(token_secret=Config().token_secret)
     actions.set_role(db, actor(Role.ADMIN), "compliance@shop.example", "compliance")
     url = actions.report_link(actor(Role.COMPLIANCE), Scope(), ALL, unmask=True, config=public)
     before = state(db)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -125,7 +125,7 @@ def running_intake(
         token_secret="test-token-secret",
         mail_from="Demo Shop <privacy@demo-shop.test>",
     )
-    config = replace(config, **overrides)
+    config = config.replace(**overrides)
     with (
         serve_in_thread(create_app(db, config), sock) as base,
         httpx.Client(base_url=base, timeout=10) as http,

@@ -4,7 +4,6 @@ that can still be used is touched; leftovers of interrupted builds are swept."""
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -161,7 +160,7 @@ def test_leftovers_older_than_a_day_are_swept_and_live_files_kept(
 def test_the_worker_keeps_the_purge_scheduled_and_runs_it(
     db: Database, store: Store, folder: Path
 ) -> None:
-    config = replace(CONFIG, export_dir=str(folder))
+    config = CONFIG.replace(export_dir=str(folder))
     assert PURGE_KIND in periodic_jobs() and PURGE_KIND in job_handlers(config)
     export = _package(db, store, folder, "eve@example.com")
     delivery, _token = _deliver(db, export)

@@ -4,7 +4,6 @@ the process configuration pointed at it (for AppTest pages and store-backed acti
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -39,8 +38,8 @@ def point_process_at(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Conf
     """Make the process configuration (`get_config()`) a given Config, restored afterwards."""
 
     def point(config: Config) -> None:
-        for field in fields(Config):
-            monkeypatch.setenv(field.name.upper(), str(getattr(config, field.name)))
+        for name in Config.model_fields:
+            monkeypatch.setenv(name.upper(), str(getattr(config, name)))
         process_config.get_config.cache_clear()
 
     yield point

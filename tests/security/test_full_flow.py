@@ -21,7 +21,6 @@ import subprocess
 import sys
 import urllib.parse
 import uuid
-from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -88,8 +87,7 @@ def test_a_full_flow_logs_no_secret_and_audits_every_action(
     sink = SmtpSink(credentials=("privacy-desk", SMTP_PASSWORD)).start()
     store = DemoStoreServer(DemoStore(db, access_token=STORE_TOKEN, **FAST)).start()
     port = free_port()
-    config = replace(
-        load_config({}),
+    config = load_config({}).replace(
         database_url=_database_url(db),
         public_base_url=f"http://127.0.0.1:{port}",
         demo_store_url=store.url,

@@ -6,7 +6,6 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -48,9 +47,7 @@ def client_for(server: DemoStoreServer, **options: Any) -> ShopifyClient:
 
 def config_for(server: DemoStoreServer, db: Database, export_dir: Path, **values: Any) -> Config:
     """A Config pointing at `db`, the demo store and `export_dir` (no real shop)."""
-    base = load_config({})
-    return replace(
-        base,
+    return load_config({}).replace(
         database_url=db.url,
         demo_store_url=server.url,
         demo_store_token=TOKEN,
@@ -110,11 +107,11 @@ def wait_until(check: Callable[[], Any], timeout: float = 30.0, every: float = 0
 def config_env(config: Config) -> dict[str, str]:
     """The environment a subprocess needs to load `config` (every field as its variable)."""
     env = {key: value for key, value in os.environ.items() if key not in _CONFIG_NAMES}
-    env.update({f.name.upper(): str(getattr(config, f.name)) for f in fields(Config)})
+    env.update({f.upper(): str(getattr(config, f)) for f in Config.model_fields})
     return env
 
 
-_CONFIG_NAMES = {f.name.upper() for f in fields(Config)}
+_CONFIG_NAMES = {name.upper() for name in Config.model_fields}
 
 
 @contextmanager

@@ -7,7 +7,6 @@ import socket
 import subprocess
 import sys
 import zipfile
-from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -30,8 +29,7 @@ def test_store_and_export_commands(sqlite_db: Database, tmp_path: Path) -> None:
     make_store(sqlite_db)
     add_demo_customer(sqlite_db, email="ada@example.com", orders=12)
     port = free_port()
-    config = replace(
-        load_config({}),
+    config = load_config({}).replace(
         database_url=sqlite_db.url,
         demo_store_url=f"http://127.0.0.1:{port}",
         export_dir=str(tmp_path / "exports"),
@@ -65,7 +63,7 @@ def test_store_and_export_commands(sqlite_db: Database, tmp_path: Path) -> None:
 def test_export_command_names_the_shop_when_there_are_several(sqlite_db: Database) -> None:
     make_store(sqlite_db, "one.myshopify.com")
     make_store(sqlite_db, "two.myshopify.com")
-    env = config_env(replace(load_config({}), database_url=sqlite_db.url))
+    env = config_env(load_config({}).replace(database_url=sqlite_db.url))
     done = subprocess.run(
         [sys.executable, "-m", "lib", "export", "--email", "ada@example.com"],
         cwd=PROJECT_ROOT,
