@@ -32,6 +32,7 @@ from lib.jobs.worker import JobContext, LeaseLost, PermanentError
 from lib.mail.notifications import notify_merchant
 from lib.store import store_client
 from lib.store.api import (
+    OrderPage,
     access_scopes,
     customer_by_email,
     customer_profile,
@@ -119,11 +120,13 @@ def _build(
     target = folder / name
     try:
         writer.customer(profile)
-        done = 1
+        done = fetched = 0
         for page in order_pages(client, customer_id):
             writer.orders(page.orders)
-            done += 1
-            ctx.progress(done, max(pages, done + page.has_next), f"orders page {done - 1}")
+            done, fetched = done + 1, fetched + len(page.orders)
+            ahead = _pages_ahead(orders - fetched, page) if page.has_next else 0
+            note = f"orders {fetched} of {max(orders, fetched)}"
+            ctx.progress(1 + done, 1 + done + ahead, note)
         writer.requests(history)
         scopes = tuple(access_scopes(client))
         info = PackageInfo(
@@ -144,6 +147,11 @@ def _build(
     except BaseException:
         target.unlink(missing_ok=True)
         raise
+
+
+def _pages_ahead(orders_left: int, page: OrderPage) -> int:
+    """Order pages still to come at the next page's size (a smaller page after a refusal)."""
+    return max(1, math.ceil(orders_left / max(1, page.next_size)))
 
 
 def _notes(scopes: tuple[str, ...]) -> tuple[str, ...]:

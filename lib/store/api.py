@@ -2,23 +2,27 @@
 
 The same queries run against a real shop and the demo store. Order pages carry line items,
 addresses and statuses; their size is the largest that keeps the requested cost under Shopify's
-single-query limit (250 nodes at most). Orders with more line items than fit on a page get the
-rest with follow-up queries, so nothing is cut off.
+single-query limit (250 nodes at most), re-planned before every page from what the shop reported
+the query cost. A page the shop still refuses (`MAX_COST_EXCEEDED`) is retried at half the
+orders, then half the line items per order, down to one of each. Orders with more line items
+than fit on a page get the rest with follow-up queries, so nothing is cut off.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from lib.store.client import CustomerNotFound, ShopifyClient
+from lib.store.client import CustomerNotFound, ShopifyClient, StoreQueryTooCostly
 from lib.store.graphql import MAX_QUERY_COST
 
 MAX_PAGE = 250
 LINES_PER_ORDER = 5
 """Line items fetched with each order; more are fetched per order afterwards."""
 SEARCH_PAGE = 25
+log = logging.getLogger("privacy_desk.store")
 
 ADDRESS = """fragment Address on MailingAddress {
   firstName lastName company address1 address2 city province provinceCode zip country
@@ -76,8 +80,8 @@ ORDERS = (
 """
     + ADDRESS
 )
-ORDER_LINES = f"""query OrderLines($id: ID!, $after: String) {{
-  order(id: $id) {{ lineItems(first: {MAX_PAGE}, after: $after) {{ {_LINES} }} }}
+ORDER_LINES = f"""query OrderLines($id: ID!, $first: Int!, $after: String) {{
+  order(id: $id) {{ lineItems(first: $first, after: $after) {{ {_LINES} }} }}
 }}"""
 SCOPES = "query Scopes { currentAppInstallation { accessScopes { handle } } }"
 
@@ -105,11 +109,16 @@ class StoreCustomer:
 
 @dataclass(frozen=True, slots=True)
 class OrderPage:
-    """One page of a customer's orders (each with every line item) and the page estimate."""
+    """One page of a customer's orders (each with every line item) and the page sizes.
+
+    `page_size` is how many orders this page asked for, `next_size` how many the next one
+    will ask for (0 after the last page): progress can count the pages still to come.
+    """
 
     orders: list[dict[str, Any]]
     page_size: int
     has_next: bool
+    next_size: int
 
 
 def customer_gid(customer_id: str | int) -> str:
@@ -201,36 +210,105 @@ def page_that_fits(client: ShopifyClient, document: str, variables: dict[str, An
     return max(1, min(MAX_PAGE, (MAX_QUERY_COST - (one - per_node)) // per_node))
 
 
-def orders_page_size(client: ShopifyClient) -> int:
-    """Orders per page: as many as fit the cost limit with LINES_PER_ORDER lines each."""
-    return page_that_fits(client, ORDERS, {"lines": LINES_PER_ORDER})
+def orders_page_size(client: ShopifyClient, lines: int = LINES_PER_ORDER) -> int:
+    """Orders per page: as many as fit the cost limit with `lines` line items each."""
+    return page_that_fits(client, ORDERS, {"lines": lines})
+
+
+def smaller_page(orders: int, lines: int) -> tuple[int, int] | None:
+    """The page to ask for after `MAX_COST_EXCEEDED`: half the orders, then half the lines.
+
+    None once the page is one order with one line item: nothing smaller can be asked for.
+    """
+    if orders > 1:
+        return orders // 2, lines
+    if lines > 1:
+        return 1, lines // 2
+    return None
+
+
+@dataclass
+class _PagePlan:
+    """Page sizes for one customer's orders: planned from the shop's cost reports, capped by
+    what the shop refused (a halved size stays halved for the pages after it)."""
+
+    client: ShopifyClient
+    orders_cap: int = MAX_PAGE
+    lines: int = LINES_PER_ORDER
+    lines_cap: int = MAX_PAGE
+
+    def orders(self) -> int:
+        """Orders the next page asks for."""
+        return min(self.orders_cap, orders_page_size(self.client, self.lines))
+
+    def line_items(self, order_id: str) -> int:
+        """Line items the next follow-up query of `order_id` asks for."""
+        fits = page_that_fits(self.client, ORDER_LINES, {"id": order_id})
+        return min(self.lines_cap, fits)
+
+    def refused_orders(self, size: int, refused: StoreQueryTooCostly) -> None:
+        """Halve the order page (then the lines per order); raise when nothing is smaller."""
+        smaller = smaller_page(size, self.lines)
+        if smaller is None:
+            raise StoreQueryTooCostly(
+                f"{refused}, even for one order with one line item per page",
+                refused.cost,
+                refused.max_cost,
+            ) from refused
+        log.info("order page of %d x %d lines too costly: %s", size, self.lines, refused)
+        self.orders_cap, self.lines = smaller
+
+    def refused_lines(self, size: int, refused: StoreQueryTooCostly) -> None:
+        """Halve the follow-up line-item page; raise when it was one line item already."""
+        if size <= 1:
+            raise StoreQueryTooCostly(
+                f"{refused}, even for one line item per page", refused.cost, refused.max_cost
+            ) from refused
+        log.info("line-item page of %d too costly: %s", size, refused)
+        self.lines_cap = size // 2
 
 
 def order_pages(client: ShopifyClient, customer_id: str | int) -> Iterator[OrderPage]:
-    """The customer's orders, oldest first, page by page (each order with all its lines)."""
+    """The customer's orders, oldest first, page by page (each order with all its lines).
+
+    Raises StoreQueryTooCostly only when the shop refuses even one order with one line item.
+    """
     gid, after = customer_gid(customer_id), None
-    size = orders_page_size(client)
+    plan = _PagePlan(client)
+    size = plan.orders()
     while True:
-        variables = {"id": gid, "first": size, "after": after, "lines": LINES_PER_ORDER}
-        node = client.query(ORDERS, variables).get("customer")
+        variables = {"id": gid, "first": size, "after": after, "lines": plan.lines}
+        try:
+            node = client.query(ORDERS, variables).get("customer")
+        except StoreQueryTooCostly as refused:
+            plan.refused_orders(size, refused)
+            size = plan.orders()
+            continue
         if node is None:
             raise CustomerNotFound(f"no customer {customer_id} in this store")
         connection = node["orders"]
         orders = connection["nodes"]
         for order in orders:
-            _complete_lines(client, order)
+            _complete_lines(client, order, plan)
         more = bool(connection["pageInfo"]["hasNextPage"])
-        yield OrderPage(orders, size, more)
+        next_size = plan.orders() if more else 0
+        yield OrderPage(orders, size, more, next_size)
         if not more:
             return
-        after = connection["pageInfo"]["endCursor"]
+        after, size = connection["pageInfo"]["endCursor"], next_size
 
 
-def _complete_lines(client: ShopifyClient, order: dict[str, Any]) -> None:
+def _complete_lines(client: ShopifyClient, order: dict[str, Any], plan: _PagePlan) -> None:
     lines = order["lineItems"]
     items, info = list(lines["nodes"]), lines["pageInfo"]
     while info["hasNextPage"]:
-        page = client.query(ORDER_LINES, {"id": order["id"], "after": info["endCursor"]})
+        size = plan.line_items(order["id"])
+        variables = {"id": order["id"], "first": size, "after": info["endCursor"]}
+        try:
+            page = client.query(ORDER_LINES, variables)
+        except StoreQueryTooCostly as refused:
+            plan.refused_lines(size, refused)
+            continue
         connection = (page.get("order") or {}).get("lineItems") or {}
         items.extend(connection.get("nodes") or [])
         info = connection.get("pageInfo") or {"hasNextPage": False}

@@ -9,6 +9,8 @@ bucket will hold the cost: in steady state it is never throttled.
 Retries, each bounded: `THROTTLED` (wait for the missing points), HTTP 429 (`Retry-After`,
 float seconds), 5xx, timeouts and dropped connections (exponential backoff with jitter).
 401/403 and missing scopes raise `StoreAuthError` at once, naming what to fix.
+`MAX_COST_EXCEEDED` raises `StoreQueryTooCostly` (its `cost` corrects the estimate too): only
+the caller can ask for less, so pagers retry a smaller page.
 """
 
 from __future__ import annotations
@@ -69,6 +71,19 @@ class StoreUnavailable(StoreError):
 
 class StoreQueryError(StoreError):
     """The store refused the query itself (syntax, unknown field, too expensive)."""
+
+
+class StoreQueryTooCostly(StoreQueryError):
+    """The shop refused the query as above its single-query cost limit (`MAX_COST_EXCEEDED`).
+
+    A smaller page can succeed, so pagers catch it and retry; `cost` and `max_cost` are the
+    shop's figures (None when it did not send them).
+    """
+
+    def __init__(self, message: str, cost: int | None, max_cost: int | None) -> None:
+        super().__init__(message)
+        self.cost = cost
+        self.max_cost = max_cost
 
 
 class CustomerNotFound(StoreError):
@@ -188,9 +203,9 @@ class ShopifyClient:
                 failures = self._retry(failures, attempts, f"HTTP {response.status_code}", None)
                 continue
             answer = _json(response)
-            extensions = (answer.get("extensions") or {}).get("cost") or {}
-            self._observe(document, variables, extensions)
             errors = answer.get("errors") or []
+            extensions = (answer.get("extensions") or {}).get("cost") or _refused_cost(errors)
+            self._observe(document, variables, extensions)
             if any(_code(e) == "THROTTLED" for e in errors):
                 throttles += 1
                 self._count_throttled()
@@ -302,6 +317,26 @@ def _code(error: dict[str, Any]) -> str:
     return str((error.get("extensions") or {}).get("code") or "")
 
 
+def _refused_cost(errors: list[dict[str, Any]]) -> dict[str, Any]:
+    """A `MAX_COST_EXCEEDED` error's `cost` as a cost report: it prices the refused query too."""
+    for error in errors:
+        cost = (error.get("extensions") or {}).get("cost")
+        if _code(error) == "MAX_COST_EXCEEDED" and isinstance(cost, int | float):
+            return {"requestedQueryCost": cost}
+    return {}
+
+
+def _too_costly(error: dict[str, Any]) -> StoreQueryTooCostly:
+    extensions = error.get("extensions") or {}
+    cost, limit = extensions.get("cost"), extensions.get("maxCost")
+    cost = int(cost) if isinstance(cost, int | float) else None
+    limit = int(limit) if isinstance(limit, int | float) else None
+    figures = f" ({cost} points, the limit is {limit})" if cost and limit else ""
+    return StoreQueryTooCostly(
+        f"the store refused the query as too costly{figures}", cost=cost, max_cost=limit
+    )
+
+
 def _auth_error(response: httpx.Response) -> StoreAuthError:
     if response.status_code == 401:
         return StoreAuthError(
@@ -322,6 +357,8 @@ def _raise_for_errors(errors: list[dict[str, Any]], data: Any) -> None:
             required = str((error.get("extensions") or {}).get("requiredAccess") or message)
             found = _SCOPE.search(required)
             raise StoreAccessDenied(found.group(1) if found else "unknown", message)
+        if _code(error) == "MAX_COST_EXCEEDED":
+            raise _too_costly(error)
     if errors:
         messages = "; ".join(f"{e.get('message')} ({_code(e) or 'error'})" for e in errors[:3])
         raise StoreQueryError(f"the store refused the query: {messages}")

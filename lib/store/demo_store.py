@@ -32,7 +32,8 @@ DOCS = "https://shopify.dev/api/usage/limits"
 class Faults:
     """What to break, for tests. Rates are chances per GraphQL request; `*_next` counts are
     spent first (deterministic). `retry_after` None sends a 429 without the header. With
-    `delay_next` only that many requests wait `delay` seconds, else a `delay_rate` share does."""
+    `delay_next` only that many requests wait `delay` seconds, else a `delay_rate` share does.
+    `max_cost` lowers the single-query cost limit (Shopify's: 1,000) for `MAX_COST_EXCEEDED`."""
 
     error_rate: float = 0.0
     error_next: int = 0
@@ -45,6 +46,7 @@ class Faults:
     delay: float = 0.0
     delay_rate: float = 1.0
     delay_next: int = 0
+    max_cost: int = MAX_QUERY_COST
 
     def update(self, values: dict[str, Any]) -> None:
         """Set the named fields; unknown names raise ValueError."""
@@ -147,8 +149,9 @@ class DemoStore:
         variables = body.get("variables") or {}
         requested = query_cost(operation, variables)
         bucket = self.bucket(token, shop)
-        if requested > MAX_QUERY_COST:
-            return {"errors": [_max_cost_error(requested)]}
+        limit = min(MAX_QUERY_COST, self.faults.max_cost)
+        if requested > limit:
+            return {"errors": [_max_cost_error(requested, limit)]}
         if not bucket.take(requested):
             with self.lock:
                 self.stats.throttled += 1
@@ -184,10 +187,10 @@ class DemoStore:
         return answer
 
 
-def _max_cost_error(requested: int) -> dict[str, Any]:
+def _max_cost_error(requested: int, limit: int) -> dict[str, Any]:
     return {
         "message": f"Query cost is {requested}, which exceeds the single query max cost limit "
-        f"({MAX_QUERY_COST}). To query larger amounts of data with fewer limits, bulk operations "
+        f"({limit}). To query larger amounts of data with fewer limits, bulk operations "
         "should be used instead.",
-        "extensions": {"code": "MAX_COST_EXCEEDED", "cost": requested, "maxCost": MAX_QUERY_COST},
+        "extensions": {"code": "MAX_COST_EXCEEDED", "cost": requested, "maxCost": limit},
     }
