@@ -59,6 +59,10 @@ class Config(BaseSettings):
     shopify_access_token: str = ""
     shopify_api_secret: str = "local-dev-secret"  # noqa: S105 - local walk-through only
     shopify_api_version: str = "2026-10"
+    shopify_api_key: str = "local-dev-client-id"  # the app's client id
+    shopify_scopes: str = "read_customers,read_orders,read_all_orders"
+    token_encryption_keys: str = ""  # Fernet keys, newest first; empty: derived from TOKEN_SECRET
+    demo_store_token_lifetime: int = 86399  # seconds, like Shopify's client-credentials tokens
     token_secret: str = "local-dev-token-secret"  # noqa: S105 - local only
     smtp_url: str = ""
     mail_from: str = "Privacy Desk <privacy@localhost>"
@@ -100,6 +104,7 @@ class Config(BaseSettings):
         "store_max_attempts",
         "demo_store_bucket",
         "demo_store_restore_rate",
+        "demo_store_token_lifetime",
     )
     @classmethod
     def _positive(cls, value: int) -> int:

@@ -70,6 +70,7 @@ class EventKind(StrEnum):
     MAIL = "mail"
     SETTING = "setting"
     ROLE = "role"
+    STORE = "store"  # the app installed on or uninstalled from a shop
 
 
 class JobStatus(StrEnum):
@@ -88,3 +89,19 @@ class MailStatus(StrEnum):
     SENT = "sent"
     CAPTURED = "captured"  # no SMTP configured: kept for the dashboard's mail page
     FAILED = "failed"
+
+
+class ConnectionMode(StrEnum):
+    """How Privacy Desk holds a store's Admin API token (`store_connections.mode`)."""
+
+    OAUTH = "oauth"  # installed (authorization-code grant): expiring offline token + refresh token
+    CLIENT_CREDENTIALS = "client_credentials"  # the merchant's own app: ~24 h tokens, fetched again
+    STATIC = "static"  # a custom app's token made before 2026: never expires, cannot be renewed
+
+
+class ConnectionState(StrEnum):
+    """Whether a store's token can be used (`store_connections.state`)."""
+
+    CONNECTED = "connected"
+    NEEDS_RECONNECT = "needs_reconnect"  # renewal failed: the merchant must connect it again
+    UNINSTALLED = "uninstalled"  # app/uninstalled (or disconnected): tokens deleted

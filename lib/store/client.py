@@ -8,7 +8,9 @@ bucket will hold the cost: in steady state it is never throttled.
 
 Retries, each bounded: `THROTTLED` (wait for the missing points), HTTP 429 (`Retry-After`,
 float seconds), 5xx, timeouts and dropped connections (exponential backoff with jitter).
-401/403 and missing scopes raise `StoreAuthError` at once, naming what to fix.
+401/403 and missing scopes raise `StoreAuthError` at once, naming what to fix. The token comes
+from an `httpx.Auth` when one is given (`lib.store.connection.ConnectionAuth`: renewed ahead of
+expiry and once after a 401), else from `access_token`.
 `MAX_COST_EXCEEDED` raises `StoreQueryTooCostly` (its `cost` corrects the estimate too): only
 the caller can ask for less, so pagers retry a smaller page.
 """
@@ -135,8 +137,10 @@ class ShopifyClient:
 
     base_url: str
     api_version: str
-    access_token: str
+    access_token: str = field(default="", repr=False)
     shop_domain: str | None = None
+    auth: httpx.Auth | None = None
+    """Sets the token per request (a store's `ConnectionAuth`); None: send `access_token`."""
     timeout: httpx.Timeout = field(
         default_factory=lambda: httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT)
     )
@@ -147,11 +151,15 @@ class ShopifyClient:
     stats: CallStats = field(default_factory=CallStats)
 
     def __post_init__(self) -> None:
-        headers = {"X-Shopify-Access-Token": self.access_token, "Accept": "application/json"}
+        headers = {"Accept": "application/json"}
+        if self.auth is None:
+            headers["X-Shopify-Access-Token"] = self.access_token
         if self.shop_domain:
             headers["X-Shopify-Shop-Domain"] = self.shop_domain  # the demo store picks the shop
         self.path = f"/admin/api/{self.api_version}/graphql.json"
-        self.http = httpx.Client(base_url=self.base_url, timeout=self.timeout, headers=headers)
+        self.http = httpx.Client(
+            base_url=self.base_url, timeout=self.timeout, headers=headers, auth=self.auth
+        )
         self._bucket = _Bucket()
         self._scale: dict[str, float] = {}
         self._lock = threading.Lock()
@@ -340,8 +348,8 @@ def _too_costly(error: dict[str, Any]) -> StoreQueryTooCostly:
 def _auth_error(response: httpx.Response) -> StoreAuthError:
     if response.status_code == 401:
         return StoreAuthError(
-            "the store refused the access token (HTTP 401): check SHOPIFY_ACCESS_TOKEN and that "
-            "the custom app is installed"
+            "the store refused the access token (HTTP 401): reconnect the store (a custom app's "
+            "static token: check SHOPIFY_ACCESS_TOKEN and that the app is installed)"
         )
     detail = response.text[:200].strip()
     return StoreAuthError(

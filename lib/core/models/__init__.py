@@ -1,6 +1,7 @@
 """All tables of Privacy Desk (SQLAlchemy 2 typed models); import models from here."""
 
 from lib.core.models.base import Base, UTCDateTime, utcnow
+from lib.core.models.connections import StoreConnection
 from lib.core.models.demo_store import DemoCustomer, DemoLineItem, DemoOrder
 from lib.core.models.operations import (
     Delivery,
@@ -43,6 +44,7 @@ __all__ = [
     "StaffRole",
     "StaffSession",
     "Store",
+    "StoreConnection",
     "UTCDateTime",
     "UsedToken",
     "WebhookReceipt",
