@@ -19,7 +19,7 @@ from lib.core.db import Database
 from lib.core.enums import EventKind, Status
 from lib.core.models import Request, StaffRole, Store, utcnow
 from lib.core.settings import set_setting
-from lib.dashboard import report_links, reports
+from lib.dashboard import report_links, reports, signin
 from lib.dashboard.queries import Scope, count_received
 from lib.dashboard.roles import Actor, Right, parse_role, require
 from lib.mail import notifications
@@ -168,7 +168,7 @@ def set_role(db: Database, actor: Actor, email: str, role: str) -> None:
 
 
 def remove_role(db: Database, actor: Actor, email: str) -> None:
-    """Take a staff member's role away; they can no longer sign in. Audited."""
+    """Take a staff member's role away; their sessions end everywhere at once. Audited."""
     require(actor, Right.ROLES)
     email = email.strip().lower()
     if email == actor.email.lower():
@@ -178,6 +178,7 @@ def remove_role(db: Database, actor: Actor, email: str) -> None:
         if row is None:
             raise ActionError(f"{email} has no role")
         before = row.role
+        signin.end_sessions_of(session, row)
         session.delete(row)
         append_event(
             session,
@@ -205,7 +206,7 @@ def report_link(
     if unmask:
         require(actor, Right.UNMASK_REPORTS)
     grant = report_links.ReportGrant(
-        actor.email, actor.role, scope, reports.check_columns(columns), unmask
+        actor.email, actor.role, scope, reports.check_columns(columns), unmask, actor.session
     )
     return report_links.link_url(report_links.issue(config or get_config(), grant), base_path)
 

@@ -2,10 +2,12 @@
 
 The Reports page mints one (`issue`) after `lib.dashboard.actions.report_link` has checked the
 actor's rights; the dashboard server's route (`lib.dashboard.server`) reads it back (`read`),
-checks that the holder still has the role it was minted for (`holder_role`) and spends it
-(`spend`) in the same transaction as the download's audit event. The token is a `lib.security`
-token whose subject is the grant (who, which role, which requests, which columns, masked or
-not), so nothing is stored until the link is followed. Pure Python, no Streamlit.
+checks that the browser following it is signed in with the very session that minted it
+(`check_session`), that the holder still has the role it was minted for (`holder_role`), and
+spends it (`spend`) in the same transaction as the download's audit event. The token is a
+`lib.security` token whose subject is the grant (who, which session, which role, which
+requests, which columns, masked or not), so nothing is stored until the link is followed.
+Pure Python, no Streamlit.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sqlalchemy.orm import Session
 from lib.core.config import Config
 from lib.core.db import Database
 from lib.core.models import UsedToken, utcnow
+from lib.dashboard import signin
 from lib.dashboard.queries import Scope
 from lib.dashboard.reports import check_columns
 from lib.dashboard.roles import Role, role_of
@@ -40,6 +43,7 @@ class Refusal(StrEnum):
     EXPIRED = "expired"
     USED = "used"
     ROLE = "role"
+    SESSION = "session"
     LOCAL_ONLY = "local_only"
     UNCONFIGURED = "unconfigured"
 
@@ -59,6 +63,11 @@ REFUSALS: dict[Refusal, tuple[int, str]] = {
     Refusal.ROLE: (
         403,
         "Your role does not allow this report (any more). Ask an admin if you need it.",
+    ),
+    Refusal.SESSION: (
+        403,
+        "This download link belongs to a signed-in session this browser does not have (or "
+        "that has ended). Sign in, go back to Reports and click Download CSV again.",
     ),
     Refusal.LOCAL_ONLY: (
         403,
@@ -83,13 +92,15 @@ class LinkRefused(Exception):
 
 @dataclass(frozen=True, slots=True)
 class ReportGrant:
-    """What a link allows: one download of these columns of these requests, for this actor."""
+    """What a link allows: one download of these columns of these requests, for this actor,
+    from the signed-in session that minted it (`session`, "" in local mode)."""
 
     email: str
     role: Role
     scope: Scope
     columns: tuple[str, ...]
     unmask: bool
+    session: str = ""
 
     @property
     def filename(self) -> str:
@@ -111,6 +122,7 @@ def _subject(grant: ReportGrant) -> str:
             "y": scope.type,
             "c": list(grant.columns),
             "u": grant.unmask,
+            "k": grant.session,
         },
         separators=(",", ":"),
     )
@@ -126,10 +138,12 @@ def _grant(subject: str) -> ReportGrant:
     if not isinstance(data, dict):
         raise ValueError("subject is not an object")
     email, store_id, unmask, columns = data.get("e"), data.get("s"), data.get("u"), data.get("c")
+    session = data.get("k", "")
     optional_text = (data.get("g"), data.get("y"), data.get("f"), data.get("t"))
     if (
         not isinstance(email, str)
         or not isinstance(unmask, bool)
+        or not isinstance(session, str)
         or not (store_id is None or (isinstance(store_id, int) and not isinstance(store_id, bool)))
         or not isinstance(columns, list)
         or not all(isinstance(c, str) for c in columns)
@@ -137,7 +151,7 @@ def _grant(subject: str) -> ReportGrant:
     ):
         raise ValueError("subject has missing or mistyped fields")
     scope = Scope(store_id, _day(data.get("f")), _day(data.get("t")), data.get("g"), data.get("y"))
-    return ReportGrant(email, Role(data.get("r")), scope, check_columns(columns), unmask)
+    return ReportGrant(email, Role(data.get("r")), scope, check_columns(columns), unmask, session)
 
 
 def issue(config: Config, grant: ReportGrant, now: float | None = None) -> str:
@@ -196,6 +210,17 @@ def holder_role(
     if role is not grant.role:
         raise LinkRefused(Refusal.ROLE)
     return role
+
+
+def check_session(db: Database, grant: ReportGrant, browser_session: str | None) -> None:
+    """LinkRefused(SESSION) unless the browser following the link is signed in with the very
+    session that minted it and that session is still live (not signed out, role not removed):
+    with sign-in, a link pasted anywhere else is worth nothing."""
+    if not grant.session or browser_session != grant.session:
+        raise LinkRefused(Refusal.SESSION)
+    row = signin.live_session(db, grant.session)
+    if row is None or row.email != grant.email:
+        raise LinkRefused(Refusal.SESSION)
 
 
 def spend(session: Session, fingerprint: str) -> None:

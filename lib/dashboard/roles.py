@@ -68,10 +68,11 @@ class PermissionDenied(PermissionError):
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who is acting: the signed-in email and its role."""
+    """Who is acting: the signed-in email, its role and (signed in) the server-side session."""
 
     email: str
     role: Role
+    session: str = ""  # lib.dashboard.signin session id; "" in local mode and the CLI
 
     def can(self, right: Right) -> bool:
         """True when this actor's role includes `right`."""

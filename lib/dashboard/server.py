@@ -7,14 +7,16 @@ process from 217 to 440 MB); this route streams `lib.dashboard.reports.request_c
 chunk from a worker thread instead, so memory stays flat whatever the range and the event loop
 keeps serving every session meanwhile.
 
-A link is followed only if its signature, purpose and expiry hold, its holder still has the role
-it was minted for, and it was not used before; then it is spent and the download audited in one
+A link is followed only if its signature, purpose and expiry hold, the browser is signed in
+with the live session that minted it (sign-in configured), its holder still has the role it
+was minted for, and it was not used before; then it is spent and the download audited in one
 transaction (`lib.dashboard.actions.request_report`). A refused link answers a short text (403,
 410, or 503 while the server is misconfigured) and changes nothing.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator, Callable, Collection, Iterator
 from dataclasses import dataclass
@@ -28,7 +30,7 @@ from starlette.routing import Route
 
 from lib.core.config import Config, get_config
 from lib.core.db import Database, get_database
-from lib.dashboard import actions, report_links
+from lib.dashboard import actions, report_links, signin
 from lib.dashboard.report_links import LinkRefused, Refusal
 from lib.dashboard.roles import Actor, PermissionDenied
 
@@ -54,6 +56,7 @@ def open_report(
     sign_in: bool,
     admins: Collection[str] = (),
     local_ok: bool = True,
+    browser_session: str | None = None,
     now: float | None = None,
 ) -> ReportDownload:
     """Check a report link and spend it; LinkRefused (nothing written) when it cannot be used.
@@ -61,8 +64,9 @@ def open_report(
     `sign_in` says whether the dashboard signs staff in (roles then come from the staff-role
     table, or `admins` of secrets); without it the link's local-mode role stands, and only while
     the server listens on this machine alone (`local_ok`), as for the pages. The link is the
-    only credential the route sees, so with sign-in it refuses links while the token secret is
-    the public default anyone could sign with.
+    only credential the route sees besides the browser's identity cookie (`browser_session`,
+    the session it names): with sign-in a link is followed only from the live session that
+    minted it, and refused while the token secret is the public default anyone could sign with.
     """
     if sign_in and config.token_secret == PUBLIC_TOKEN_SECRET:
         log.error("report links refused: TOKEN_SECRET is the public default; set it")
@@ -71,6 +75,8 @@ def open_report(
         raise LinkRefused(Refusal.LOCAL_ONLY)
     link = report_links.read(config, token, now)
     grant = link.grant
+    if sign_in:
+        report_links.check_session(db, grant, browser_session)
     actor = Actor(grant.email, report_links.holder_role(db, grant, sign_in=sign_in, admins=admins))
     try:
         chunks = actions.request_report(
@@ -79,6 +85,32 @@ def open_report(
     except PermissionDenied:  # a role that never had the right (a link minted elsewhere)
         raise LinkRefused(Refusal.ROLE) from None
     return ReportDownload(chunks, grant.filename)
+
+
+def cookie_session(request: Request) -> str | None:
+    """The `lib.dashboard.signin` session named by the request's Streamlit identity cookie
+    (`_streamlit_user`, signed with `[auth] cookie_secret`, maybe split in chunks), or None.
+
+    Streamlit has no public reader for its cookie outside a script run; these are the helpers
+    its own logout route uses (Streamlit 1.67, pinned).
+    """
+    from streamlit.auth_util import get_cookie_with_chunks
+    from streamlit.web.server.server_util import get_cookie_secret
+    from streamlit.web.server.starlette.starlette_app_utils import decode_signed_value
+    from streamlit.web.server.starlette.starlette_server_config import USER_COOKIE_NAME
+
+    def one(name: str) -> bytes | None:
+        value = request.cookies.get(name)
+        if value is None:
+            return None
+        return decode_signed_value(get_cookie_secret(), name, value.encode("latin-1"))
+
+    try:
+        raw = get_cookie_with_chunks(one, USER_COOKIE_NAME)
+        claims = json.loads(raw) if raw else None
+        return signin.identity(claims).session_id if isinstance(claims, dict) else None
+    except (ValueError, signin.SignInRefused):
+        return None
 
 
 async def _stream(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
@@ -108,6 +140,7 @@ def report_routes(
     sign_in: Callable[[], bool] = lambda: _session().sign_in_configured(),
     admins: Callable[[], Collection[str]] = lambda: _session().bootstrap_admins(),
     local_ok: Callable[[], bool] = lambda: _session().local_mode_allowed(),
+    browser_session: Callable[[Request], str | None] = lambda r: cookie_session(r),
 ) -> list[Route]:
     """The route, under `base_path` (Streamlit's `server.baseUrlPath`, which custom routes of
     `st.App` do not get by themselves). Defaults read the process configuration and
@@ -124,6 +157,7 @@ def report_routes(
                 sign_in=sign_in(),
                 admins=admins(),
                 local_ok=local_ok(),
+                browser_session=browser_session(request),
             )
         except LinkRefused as refused:
             log.info("report link refused: %s", refused.reason)

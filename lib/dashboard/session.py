@@ -1,6 +1,7 @@
 """Who is using the dashboard: OIDC sign-in when configured, else local mode with a role switcher.
 
-Every page calls `current_actor()` (cheap), so a page run on its own is as protected as one
+Every page calls `current_actor()` (signed in: one read of the server-side session and the bound
+role, `lib.dashboard.signin`, never cached), so a page run on its own is as protected as one
 reached through the navigation. Session keys are prefixed `pd_`.
 """
 
@@ -8,17 +9,18 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
 from lib.core.db import get_database
-from lib.dashboard.roles import Actor, Role, role_of
+from lib.dashboard import signin, signin_errors
+from lib.dashboard.roles import Actor, Role
+from lib.dashboard.signin_errors import FAILURE_PARAM
 
 LOCAL_ROLE_KEY = "pd_local_role"
 LOCAL_HOSTS = ("localhost", "")
-ROLE_TTL_SECONDS = 30
 
 
 def _secrets() -> Mapping[str, Any]:
@@ -42,48 +44,60 @@ def _loopback(address: str) -> bool:
         return False
 
 
-@st.cache_data(ttl=ROLE_TTL_SECONDS, max_entries=256, show_spinner=False)
-def _stored_role(url: str, email: str) -> str | None:
-    with get_database(url).read() as session:
-        role = role_of(session, email)
-    return role.value if role else None
-
-
-def forget_roles() -> None:
-    """Drop cached roles after a change on the Staff page (it applies on the next run)."""
-    _stored_role.clear()
-
-
 def bootstrap_admins() -> frozenset[str]:
     """Emails that are admins by `[privacy_desk] admins` in secrets (before any role is stored)."""
     return frozenset(a.lower() for a in _secrets().get("privacy_desk", {}).get("admins", []))
 
 
-def role_for(email: str) -> Role | None:
-    """The signed-in email's role: the database mapping, else the bootstrap admins in secrets."""
-    stored = _stored_role(get_database().url, email.strip().lower())
-    if stored:
-        return Role(stored)
-    return Role.ADMIN if email.strip().lower() in bootstrap_admins() else None
+def sign_out(session_id: str) -> None:
+    """Button callback: end the server-side session (everywhere), then Streamlit's cookie."""
+    if session_id:
+        signin.end_session(get_database(), session_id)
+    st.logout()
+
+
+def _no_page() -> None:
+    """The only page a visitor without a session has (rendered by the screens below)."""
+
+
+def _hide_pages() -> None:
+    """No page list, and no page routable by URL, until a session with a role exists."""
+    st.navigation([st.Page(_no_page, title="Sign in", url_path="sign-in")], position="hidden")
+
+
+def _signed_out_screen(failure: str | None) -> NoReturn:
+    _hide_pages()
+    st.title("Privacy Desk")
+    st.write("Sign in with your company account to see the requests you work on.")
+    if failure:
+        st.error(failure, icon=":material/error:")
+    st.button("Sign in", on_click=st.login, type="primary", key="pd_sign_in")
+    st.stop()
+
+
+def _refused_screen(reason: str, session_id: str) -> NoReturn:
+    _hide_pages()
+    st.title("Privacy Desk")
+    st.warning(reason, icon=":material/lock:")
+    st.button("Sign out", on_click=sign_out, args=(session_id,), key="pd_sign_out")
+    st.stop()
 
 
 def _signed_in_actor() -> Actor:
     if not st.user.is_logged_in:
-        st.title("Privacy Desk")
-        st.write("Sign in with your company account to see the requests you work on.")
-        st.button("Sign in", on_click=st.login, type="primary", key="pd_sign_in")
-        st.stop()
-    email = str(st.user.get("email") or "")
-    role = role_for(email) if email else None
-    if role is None:
-        st.title("Privacy Desk")
-        st.warning(
-            f"{email or 'Your account'} has no role here yet. Ask an admin to add you on the "
-            "Staff page (roles: admin, compliance, merchant, analyst)."
-        )
-        st.button("Sign out", on_click=st.logout, key="pd_sign_out")
-        st.stop()
-    return Actor(email.lower(), role)
+        _signed_out_screen(signin_errors.read_failure(st.query_params.get(FAILURE_PARAM, "")))
+    claims = dict(st.user)
+    try:
+        return signin.sign_in(get_database(), claims, bootstrap_admins())
+    except signin.SignInRefused as refused:
+        _refused_screen(str(refused), _session_id(claims))
+
+
+def _session_id(claims: dict[str, Any]) -> str:
+    try:
+        return signin.identity(claims).session_id
+    except signin.SignInRefused:
+        return ""
 
 
 def local_mode_allowed() -> bool:

@@ -16,7 +16,7 @@ import streamlit as st
 from lib.core.config import get_config
 from lib.dashboard import cached, labels
 from lib.dashboard.roles import Actor, PermissionDenied, Right, Role
-from lib.dashboard.session import LOCAL_ROLE_KEY, forget_roles, is_local_mode
+from lib.dashboard.session import LOCAL_ROLE_KEY, is_local_mode, sign_out
 
 FLASH_KEY = "pd_flash"
 STORE_KEY = "pd_store_id"
@@ -91,7 +91,9 @@ def sidebar(actor: Actor) -> None:
             )
         else:
             st.caption(f"Signed in as **{actor.email}** ({actor.role})")
-            st.button("Sign out", on_click=st.logout, key="pd_sign_out_sidebar")
+            st.button(
+                "Sign out", on_click=sign_out, args=(actor.session,), key="pd_sign_out_sidebar"
+            )
         stores = cached.stores(cached.url())
         options = [ALL_STORES, *(int(i) for i in stores["id"])]
         names = {int(i): str(n) for i, n in zip(stores["id"], stores["name"], strict=True)}
@@ -147,7 +149,6 @@ def run_action(success: str, action: Callable[..., Any], *args: Any) -> None:
         st.session_state[FLASH_KEY] = ("error", str(exc))
         return
     cached.clear()
-    forget_roles()
     st.session_state[FLASH_KEY] = ("success", success)
 
 

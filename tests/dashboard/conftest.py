@@ -116,6 +116,22 @@ def actor(role: Role | str) -> Actor:
     return Actor(f"{role.value}@shop.example", role)
 
 
+ISSUER = "https://id.shop.example"
+
+
+def claims(email: str, subject: str = "", *, verified: bool = True, nonce: str = "n1") -> dict:
+    """The ID-token claims Streamlit keeps in `st.user` after an OIDC sign-in."""
+    return {
+        "is_logged_in": True,
+        "iss": ISSUER,
+        "sub": subject or f"sub-{email}",
+        "email": email,
+        "email_verified": verified,
+        "nonce": nonce,
+        "iat": 1_800_000_000,
+    }
+
+
 def page(path: str, role: Role | str = Role.ADMIN, **query: str) -> AppTest:
     """An AppTest of `path` (relative to the project) in local mode as `role`, not yet run."""
     at = AppTest.from_file(str(PROJECT / path), default_timeout=30)

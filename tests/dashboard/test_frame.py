@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from lib.dashboard import actions
 from lib.dashboard.roles import RIGHTS, Role
 from lib.dashboard.ui import PAGES
-from tests.dashboard.conftest import PROJECT, actor, page
+from tests.dashboard.conftest import PROJECT, actor, claims, page
 
 EXAMPLE = tomllib.loads((PROJECT / ".streamlit/secrets.toml.example").read_text())
 AUTH = EXAMPLE["auth"]  # the committed example is what st.login needs
@@ -25,7 +25,9 @@ def test_secrets_example_configures_sign_in_and_bootstrap_admins() -> None:
         "client_id",
         "client_secret",
         "server_metadata_url",
+        "client_kwargs",
     }
+    assert AUTH["client_kwargs"]["prompt"] == "login"  # not Streamlit's select_account
     assert AUTH["redirect_uri"].endswith("/oauth2callback")
     assert EXAMPLE["privacy_desk"]["admins"]
 
@@ -88,7 +90,7 @@ def test_sign_in_required_when_auth_is_configured(seeded):
 def test_signed_in_without_a_role_is_told_to_ask_an_admin(seeded):
     at = frame()
     at.secrets["auth"] = AUTH
-    at.user = {"is_logged_in": True, "email": "stranger@shop.example"}
+    at.user = claims("stranger@shop.example")
     at.run()
     assert "has no role here yet" in at.warning[0].value
 
@@ -97,7 +99,7 @@ def test_signed_in_role_comes_from_the_database(seeded):
     actions.set_role(seeded.db, actor("admin"), "ana@shop.example", "analyst")
     at = frame()
     at.secrets["auth"] = AUTH
-    at.user = {"is_logged_in": True, "email": "Ana@shop.example"}
+    at.user = claims("Ana@shop.example")
     at.run()
     assert not at.exception and at.title[0].value == "Overview"
     assert "ana@shop.example" in at.sidebar.caption[0].value
@@ -109,7 +111,7 @@ def test_bootstrap_admins_from_secrets(seeded):
     at = frame()
     at.secrets["auth"] = AUTH
     at.secrets["privacy_desk"] = {"admins": ["boss@shop.example"]}
-    at.user = {"is_logged_in": True, "email": "boss@shop.example"}
+    at.user = claims("boss@shop.example")
     at.run()
     at.switch_page("pages/staff.py").run()
     assert at.title[0].value == "Staff"
