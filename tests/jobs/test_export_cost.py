@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import httpx
@@ -63,11 +64,13 @@ def test_a_refusal_that_no_smaller_page_can_avoid_hands_the_request_back_at_once
     ada = add_demo_customer(db, email="ada@example.com", orders=3)
     request_id = open_access_request(db, store, "ada@example.com", customer_id=str(ada.id))
     with running_store(db) as server:
-        post(server, "/_demo/faults", {"max_cost": 12})  # below even the profile's 56 points
+        post(server, "/_demo/faults", {"max_cost": 12})  # below even the profile's cost
         config = config_for(server, db, tmp_path)
         job_id, _ = click_export(db, request_id)
         Worker(db, job_handlers(config)).run_once()
-    reason = "the store refused the query as too costly (56 points, the limit is 12)"
+    reason = re.compile(
+        r"the store refused the query as too costly \(\d+ points, the limit is 12\)"
+    )
     with db.read() as session:
         job = session.get(Job, job_id)
         exports = session.scalars(select(Export)).all()
@@ -77,8 +80,8 @@ def test_a_refusal_that_no_smaller_page_can_avoid_hands_the_request_back_at_once
             .order_by(RequestEvent.seq.desc())
         ).first()
     assert job.status == JobStatus.FAILED and job.attempts == 1  # retrying cannot help
-    assert job.last_error == reason
+    assert reason.fullmatch(job.last_error)
     request = request_row(db, request_id)
     assert request.status == Status.VERIFIED and request.is_open
-    assert last.to_status == Status.VERIFIED and last.reason == f"export failed: {reason}"
+    assert last.to_status == Status.VERIFIED and last.reason == f"export failed: {job.last_error}"
     assert exports == [] and not list(tmp_path.rglob("*.zip*"))
