@@ -85,14 +85,15 @@ def test_one_order_per_page_then_fewer_lines_per_order(sqlite_db: Database) -> N
 def test_nothing_smaller_left_fails_with_one_clear_sentence(sqlite_db: Database) -> None:
     ada = add_demo_customer(sqlite_db, email="ada@example.com", orders=3)
     with running_store(sqlite_db) as server, client_for(server) as client:
-        post(server, "/_demo/faults", {"max_cost": 12})  # one order with one line costs 13
+        least = client.estimate(ORDERS, {"first": 1, "lines": 1})  # 13 points today
+        post(server, "/_demo/faults", {"max_cost": least - 1})
         with pytest.raises(StoreQueryTooCostly) as failure:
             list(order_pages(client, ada.id))
     assert str(failure.value) == (
-        "the store refused the query as too costly (13 points, the limit is 12), "
+        f"the store refused the query as too costly ({least} points, the limit is {least - 1}), "
         "even for one order with one line item per page"
     )
-    assert (failure.value.cost, failure.value.max_cost) == (13, 12)
+    assert (failure.value.cost, failure.value.max_cost) == (least, least - 1)
     assert refusals(client) == 8  # 45, 22, 11, 5, 2, 1 orders; then 2 and 1 lines
 
 
