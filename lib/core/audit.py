@@ -16,9 +16,9 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from lib.core.models import AuditHead, RequestEvent, utcnow
@@ -36,8 +36,8 @@ _CANONICAL = json.JSONEncoder(
     sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
 )
 """The options `json.dumps` was called with, built once: a fresh encoder per hash cost 30 %."""
-_HEAD_TABLE = AuditHead.__table__
-_EVENTS_TABLE = RequestEvent.__table__
+_HEAD_TABLE = cast(Table, AuditHead.__table__)
+_EVENTS_TABLE = cast(Table, RequestEvent.__table__)
 _READ_TIP = (
     select(_HEAD_TABLE.c.seq, _HEAD_TABLE.c.hash)
     .where(_HEAD_TABLE.c.id == HEAD_ID)

@@ -108,7 +108,10 @@ def _starts_like_formula(cells: pa.Array) -> np.ndarray:
         return np.zeros(len(cells), dtype=bool)
     data = np.frombuffer(text, np.uint8)
     starts = bounds[:-1]
-    return (bounds[1:] > starts) & _risky_bytes()[data[np.minimum(starts, data.size - 1)]]
+    risky: np.ndarray = (bounds[1:] > starts) & _risky_bytes()[
+        data[np.minimum(starts, data.size - 1)]
+    ]
+    return risky
 
 
 def text_of(lines: pa.Array) -> bytes:
@@ -119,4 +122,5 @@ def text_of(lines: pa.Array) -> bytes:
     if text is None or len(lines) == 0:
         return b""
     bounds = np.frombuffer(offsets, np.int32, len(lines) + 1, lines.offset * 4)
-    return text.slice(int(bounds[0]), int(bounds[-1] - bounds[0])).to_pybytes()
+    value: bytes = text.slice(int(bounds[0]), int(bounds[-1] - bounds[0])).to_pybytes()
+    return value

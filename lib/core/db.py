@@ -15,8 +15,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, CursorResult, Engine, Result, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,6 +26,11 @@ from lib.core.config import PROJECT_ROOT, get_config
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _WRITE = "privacy_desk_write"
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE matched (`Session.execute` types its answer as a plain Result)."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -161,6 +167,7 @@ class _WriterQueue:
 
     def _file(self) -> int:
         # Opened per process: a descriptor inherited through fork shares its lock with the parent.
+        assert self._path is not None  # held() asks only when there is a file to lock
         if self._fd is None or self._pid != os.getpid():
             self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
             self._pid = os.getpid()

@@ -25,8 +25,7 @@ from lib.core.lifecycle import LifecycleError, transition
 from lib.core.models import Delivery, Export, Request, Store, utcnow
 from lib.core.settings import get_setting
 from lib.jobs.package import derive_passphrase
-from lib.mail.notifications import notify_customer, public_url, request_view, store_view
-from lib.mail.outbox import queue_mail
+from lib.mail.notifications import notify_customer, public_url, send_passphrase
 from lib.security import TokenError, issue_token, read_token, token_fingerprint
 
 DOWNLOAD_PURPOSE = "download"
@@ -74,7 +73,7 @@ def deliver(
     link, e.g. after the first expired). Raises LifecycleError otherwise.
     """
     config = config or get_config()
-    request = session.get(Request, export.request_id, with_for_update=True)
+    request = session.get_one(Request, export.request_id, with_for_update=True)
     status = Status(request.status)
     if status not in (Status.READY_FOR_REVIEW, Status.DELIVERED):
         raise LifecycleError(f"{request.reference}: cannot deliver a {status} request")
@@ -117,7 +116,7 @@ def deliver(
 def _mail(
     session: Session, config: Config, request: Request, export: Export, delivery: Delivery, url: str
 ) -> bool:
-    store = session.get(Store, request.store_id)
+    store = session.get_one(Store, request.store_id)
     mail = notify_customer(
         session,
         request,
@@ -125,24 +124,19 @@ def _mail(
         event="data_ready",
         context={
             "download_url": url,
-            "expires_on": delivery.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
+            "expires_at": delivery.expires_at,
             "max_downloads": delivery.max_downloads,
             "encrypted": export.encrypted,
         },
         dedupe_key=f"customer:data_ready:{delivery.id}",
     )
     if mail is not None and export.encrypted:
-        queue_mail(
+        send_passphrase(
             session,
-            template="passphrase",
-            to=request.email,
-            context={
-                "store": store_view(store),
-                "request": request_view(request),
-                "passphrase": derive_passphrase(config.token_secret, Path(export.path).name),
-            },
+            request,
+            store,
+            passphrase=derive_passphrase(config.token_secret, Path(export.path).name),
             dedupe_key=f"customer:passphrase:{delivery.id}",
-            request_id=request.id,
         )
     return mail is not None
 
@@ -152,7 +146,7 @@ def revoke(session: Session, delivery: Delivery, actor: str, reason: str | None 
     if delivery.revoked_at is not None:
         return False
     delivery.revoked_at = utcnow()
-    export = session.get(Export, delivery.export_id)
+    export = session.get_one(Export, delivery.export_id)
     append_event(
         session,
         actor=actor,
@@ -180,7 +174,7 @@ def open_download(
         ).first()
         if delivery is None:
             return DownloadRefused.INVALID
-        export = session.get(Export, delivery.export_id)
+        export = session.get_one(Export, delivery.export_id)
         if export.purged_at is not None or not Path(export.path).is_file():
             return DownloadRefused.GONE
         now = utcnow()
@@ -198,7 +192,7 @@ def open_download(
         ).scalar_one_or_none()
         if count is None:
             return _refusal(delivery, now)
-        request = session.get(Request, export.request_id, with_for_update=True)
+        request = session.get_one(Request, export.request_id, with_for_update=True)
         append_event(
             session,
             actor=CUSTOMER_ACTOR,

@@ -154,7 +154,7 @@ def wait_for_export(
     seen = None
     while True:
         with db.read() as session:
-            job = session.get(Job, job_id)
+            job = session.get_one(Job, job_id)
             export = session.scalars(select(Export).where(Export.job_id == job_id)).first()
         if job.status == JobStatus.DONE:
             if export is None:

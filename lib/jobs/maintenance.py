@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from lib.core.audit import SYSTEM_ACTOR
-from lib.core.db import Database
+from lib.core.db import Database, rowcount
 from lib.core.enums import Status
 from lib.core.lifecycle import transition
 from lib.core.models import OutboxMail, RateLimitHit, Request, Store, UsedToken, utcnow
@@ -73,14 +73,18 @@ def expire_unverified_requests(
             break
     longest = int(spec_for("verification_link_hours").maximum or 720)
     with db.write() as session:
-        tokens = session.execute(
-            delete(UsedToken).where(UsedToken.used_at < now - timedelta(hours=longest + 24))
-        ).rowcount
-        counters = session.execute(
-            delete(RateLimitHit).where(
-                RateLimitHit.window_start < now - timedelta(seconds=RATE_WINDOW_KEEP_SECONDS)
+        tokens = rowcount(
+            session.execute(
+                delete(UsedToken).where(UsedToken.used_at < now - timedelta(hours=longest + 24))
             )
-        ).rowcount
+        )
+        counters = rowcount(
+            session.execute(
+                delete(RateLimitHit).where(
+                    RateLimitHit.window_start < now - timedelta(seconds=RATE_WINDOW_KEEP_SECONDS)
+                )
+            )
+        )
     return {"expired": expired, "used_tokens_purged": tokens, "rate_limits_purged": counters}
 
 
@@ -109,7 +113,7 @@ def remind_deadlines(db: Database, now: datetime | None = None) -> int:
             .order_by(Request.due_on, Request.id)
         ).all()
         keys = {request.id: f"merchant:deadline:{request.id}:{request.due_on}" for request in due}
-        sent = set()
+        sent: set[str | None] = set()
         values = list(keys.values())
         for start in range(0, len(values), BATCH):
             chunk = values[start : start + BATCH]

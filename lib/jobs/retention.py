@@ -26,7 +26,7 @@ from sqlalchemy import and_, delete, func, or_, select
 
 from lib.core.audit import SYSTEM_ACTOR, append_event
 from lib.core.config import Config
-from lib.core.db import Database
+from lib.core.db import Database, rowcount
 from lib.core.enums import EventKind
 from lib.core.models import Delivery, Export, Request, utcnow
 from lib.core.settings import get_setting
@@ -100,11 +100,11 @@ def purge_exports(
                     details={
                         "export_id": export.id,
                         "file": Path(export.path).name,
-                        "links_deleted": gone.rowcount,
+                        "links_deleted": rowcount(gone),
                     },
                     at=now,
                 )
-                links += gone.rowcount
+                links += rowcount(gone)
                 files.append(Path(export.path))
         for path in files:  # after the commit: the database never points at a missing file
             path.unlink(missing_ok=True)

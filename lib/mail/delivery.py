@@ -29,10 +29,10 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, Select, or_, select, update
 
 from lib.core.config import Config
-from lib.core.db import Database
+from lib.core.db import Database, rowcount
 from lib.core.enums import MailStatus
 from lib.core.models import OutboxMail, utcnow
 
@@ -138,7 +138,7 @@ def deliver_pending(
     return _send_batch(db, config, target, owner, batch, now)
 
 
-def _due(now: datetime) -> object:
+def _due(now: datetime) -> ColumnElement[bool]:
     return (
         (OutboxMail.status == MailStatus.PENDING)
         & (OutboxMail.next_attempt_at <= now)
@@ -151,7 +151,7 @@ def _any_due(db: Database, now: datetime) -> bool:
         return session.scalar(select(OutboxMail.id).where(_due(now)).limit(1)) is not None
 
 
-def _due_rows(db: Database, now: datetime, limit: int) -> object:
+def _due_rows(db: Database, now: datetime, limit: int) -> Select[tuple[OutboxMail]]:
     query = (
         select(OutboxMail)
         .where(_due(now))
@@ -292,7 +292,7 @@ def _mark(db: Database, owner: str, mail_id: int, *, status: str, error: str | N
             )
             .values(**values)
         )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         log.warning("mail %s: lease lost before it could be marked %s", mail_id, status)
 
 
