@@ -40,6 +40,7 @@ __all__ = [
     "OAUTH_CLOCK_TOLERANCE_S",
     "InvalidSignature",
     "ProxyContext",
+    "StaleSignature",
     "TokenClaims",
     "TokenError",
     "TokenErrorReason",
@@ -75,6 +76,10 @@ _MAX_TIMESTAMP_DIGITS: Final = 12
 
 class InvalidSignature(Exception):
     """A request's signature or signed parameters are missing, malformed, stale or wrong."""
+
+
+class StaleSignature(InvalidSignature):
+    """A signed OAuth query whose timestamp is outside the permitted clock tolerance."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,7 +250,7 @@ def verify_oauth_query(
     A repeated key's values are joined with `,` (as Shopify's library signs them); a repeated
     `code`, `hmac`, `host`, `shop`, `state` or `timestamp` is refused. Raises `InvalidSignature`
     when the secret or `hmac` is missing, the HMAC does not match, or the timestamp is missing,
-    not an integer or more than `max_age_s` away from `now`.
+    not an integer or (`StaleSignature`) more than `max_age_s` away from `now`.
     """
     if not secret:
         raise InvalidSignature("the app's client secret is not configured")
@@ -266,7 +271,7 @@ def verify_oauth_query(
         raise InvalidSignature("timestamp is missing or not an integer")
     current = time.time() if now is None else now
     if abs(current - int(raw_timestamp)) > max_age_s:
-        raise InvalidSignature(f"stale timestamp (outside the {max_age_s} s window)")
+        raise StaleSignature(f"stale timestamp (outside the {max_age_s} s window)")
     expected = _hex_hmac(secret, oauth_message(params))
     if not hmac.compare_digest(expected.encode("ascii"), provided.encode("utf-8")):
         raise InvalidSignature("hmac mismatch")

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, Response
 
 from lib.core.config import Config, get_config
 from lib.core.db import Database, DatabaseUnavailable, get_database
-from lib.intake import downloads, storefront, webhooks
+from lib.intake import downloads, oauth, storefront, webhooks
 from lib.intake.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from lib.intake.pages import page_response
 from lib.intake.proxy import ProxyRefused
@@ -49,6 +49,7 @@ def create_app(db: Database | None = None, config: Config | None = None) -> Fast
     app.include_router(storefront.router, prefix=prefix)
     app.include_router(downloads.router, prefix=prefix)
     app.include_router(webhooks.router)
+    app.include_router(oauth.router)  # the app's install: /auth/install, /auth/callback
 
     @app.exception_handler(ProxyRefused)
     def _refused(request: Request, _exc: ProxyRefused) -> Response:

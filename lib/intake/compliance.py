@@ -1,4 +1,5 @@
-"""Shopify's mandatory compliance webhooks turned into requests, once per delivery.
+"""Shopify's mandatory compliance webhooks turned into requests, once per delivery; and
+`app/uninstalled`, which disconnects the store (`lib.intake.uninstall`).
 
 The HMAC of the raw body is checked before anything is parsed; a bad or missing signature is
 answered 401, logged to the application log and stores nothing (no receipt row either, so a
@@ -30,6 +31,7 @@ from lib.core.models import Request, Store, WebhookReceipt, utcnow
 from lib.intake.customers import customer_by_id
 from lib.intake.proxy import SHOP_DOMAIN
 from lib.intake.submit import store_for
+from lib.intake.uninstall import UNINSTALLED_TOPIC, on_uninstalled
 from lib.mail.notifications import on_request_received, setting
 from lib.security import verify_webhook_hmac
 
@@ -164,6 +166,8 @@ def _act(
     payload: dict[str, Any],
     now: datetime,
 ) -> tuple[str, int | None]:
+    if topic == UNINSTALLED_TOPIC:
+        return on_uninstalled(session, shop, now), None
     kind = TOPICS.get(topic)
     if kind is None:
         return "ignored", None

@@ -1,4 +1,5 @@
-"""`POST /webhooks/shopify`: the endpoint Shopify's compliance webhooks are delivered to."""
+"""`POST /webhooks/shopify`: the endpoint Shopify's compliance and `app/uninstalled` webhooks
+are delivered to."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def _header(request: Request, *names: str) -> str | None:
 
 @router.post(
     WEBHOOK_PATH,
-    summary="Shopify compliance webhooks",
+    summary="Shopify compliance and app/uninstalled webhooks",
     responses={
         200: {"description": "received (or a replay of a delivery already received)"},
         400: {"description": "authentic but unusable: no webhook id, or a body that is not JSON"},
@@ -31,7 +32,8 @@ def _header(request: Request, *names: str) -> str | None:
     },
 )
 async def shopify_webhook(request: Request) -> JSONResponse:
-    """`customers/data_request`, `customers/redact`, `shop/redact` (topic in X-Shopify-Topic)."""
+    """`customers/data_request`, `customers/redact`, `shop/redact`, `app/uninstalled` (topic in
+    X-Shopify-Topic)."""
     delivery = Delivery(
         body=await request.body(),
         hmac=_header(request, "x-shopify-hmac-sha256", "shopify-hmac-sha256"),
