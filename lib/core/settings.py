@@ -129,8 +129,9 @@ SPECS: tuple[SettingSpec, ...] = (
         "merchant_email",
         str,
         "merchant@example.com",
-        "Merchant notification email",
-        "Where merchant notifications are sent.",
+        "Fallback merchant email",
+        "Merchant notifications go to each store's own contact address; this one only for a "
+        "store that has none.",
         "notifications",
     ),
     SettingSpec(

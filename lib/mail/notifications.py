@@ -10,6 +10,10 @@
 - Export ready, data ready, deadline approaching: `notify_merchant` / `notify_customer` with the
   events of MERCHANT_EVENTS / CUSTOMER_EVENTS.
 
+Merchant mails go to the request's store: its `contact_email` (filled from Shopify's
+`contactEmail` at install, editable per store on Settings); the global `merchant_email` setting
+is only the fallback for a store without one.
+
 Every mail is queued in the caller's transaction with a dedupe key, so calling a hook twice for
 the same request sends each mail once. Links are built from `PUBLIC_BASE_URL` and the app proxy
 prefix: point `PUBLIC_BASE_URL` at the shop's domain to send customers through the storefront.
@@ -177,6 +181,15 @@ def notify_customer(
     )
 
 
+def merchant_address(session: Session, store: Store) -> str:
+    """Where a store's merchant mails go: its own address, else the `merchant_email` fallback.
+
+    The store's address is `stores.contact_email`: Shopify's `contactEmail` at install, editable
+    per store on Settings.
+    """
+    return store.contact_email or str(setting(session, "merchant_email"))
+
+
 def notify_merchant(
     session: Session,
     request: Request,
@@ -186,14 +199,14 @@ def notify_merchant(
     context: dict[str, Any] | None = None,
     dedupe_key: str | None = None,
 ) -> OutboxMail | None:
-    """Queue the merchant's mail for `event` to the `merchant_email` setting, if switched on."""
+    """Queue the merchant's mail for `event` to the store's own address, if switched on."""
     switch, template = MERCHANT_EVENTS[event]
     if not setting(session, switch):
         return None
     return queue_mail(
         session,
         template=template,
-        to=str(setting(session, "merchant_email")),
+        to=merchant_address(session, store),
         context={
             "store": store_view(store),
             "request": request_view(request),

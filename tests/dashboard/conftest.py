@@ -6,6 +6,7 @@ database, Streamlit data caches); `seeded` fills it with one request in each int
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -130,6 +131,25 @@ def claims(email: str, subject: str = "", *, verified: bool = True, nonce: str =
         "nonce": nonce,
         "iat": 1_800_000_000,
     }
+
+
+def identity_cookie(user: dict) -> str:
+    """The `Cookie` header a browser sends after Streamlit's OIDC callback signed `user` in
+    (`_streamlit_user`, signed with the cookie secret the dashboard server would use)."""
+    from streamlit.web.server.server_util import get_cookie_secret
+    from streamlit.web.server.starlette.starlette_app_utils import create_signed_value
+
+    value = json.dumps(dict(user, origin="http://127.0.0.1", provider="default"))
+    signed = create_signed_value(get_cookie_secret(), "_streamlit_user", value).decode()
+    return f"_streamlit_user={signed}"
+
+
+def signed_in(db: Database, email: str, admins: tuple[str, ...] = ()) -> tuple[Actor, str]:
+    """Sign `email` in (verified, one account per email): its actor and its browser's cookie."""
+    from lib.dashboard.signin import sign_in
+
+    user = claims(email)
+    return sign_in(db, user, admins), identity_cookie(user)
 
 
 def page(path: str, role: Role | str = Role.ADMIN, **query: str) -> AppTest:

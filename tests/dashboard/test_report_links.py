@@ -27,7 +27,7 @@ from lib.dashboard.reports import COLUMNS, request_csv
 from lib.dashboard.roles import PermissionDenied, Role
 from lib.dashboard.server import report_routes
 from lib.security import issue_token
-from tests.dashboard.conftest import Seeded, actor, seed_requests
+from tests.dashboard.conftest import Seeded, actor, seed_requests, signed_in
 from tests.servers import serve_in_thread
 
 BASE = "desk"
@@ -218,21 +218,29 @@ def test_signed_in_roles_are_read_again_when_a_link_is_followed(seeded_db):
     admin = actor(Role.ADMIN)
     actions.set_role(db, admin, "analyst@shop.example", "analyst")
     actions.set_role(db, admin, "compliance@shop.example", "compliance")
-    kept = link(db, Role.ANALYST, columns=["reference"])
-    revoked = link(db, Role.ANALYST, columns=["reference"])
-    demoted = link(db, Role.COMPLIANCE, unmask=True)
-    bootstrap = link(db, Role.ADMIN, unmask=True)  # admin@… is in secrets, not in the table
-    stranger = link(db, Role.MERCHANT)  # nobody gave merchant@… a role
+    analyst, analyst_cookie = signed_in(db, "analyst@shop.example")
+    compliance, compliance_cookie = signed_in(db, "compliance@shop.example")
+    boss, boss_cookie = signed_in(db, "admin@shop.example", ("admin@shop.example",))
+
+    def mint(who, columns=ALL, **kw):
+        return actions.report_link(
+            who, Scope(), columns, base_path=BASE, config=config_for(db), **kw
+        )
+
+    kept, revoked = mint(analyst, ["reference"]), mint(analyst, ["reference"])
+    demoted = mint(compliance, unmask=True)
+    bootstrap = mint(boss, unmask=True)  # admin@… is in secrets, bound at its first sign-in
     with serving(db, sign_in=True, admins=("admin@shop.example",)) as http:
-        assert http.get(kept).status_code == 200
-        actions.remove_role(db, admin, "analyst@shop.example")
+        assert http.get(kept, headers={"cookie": analyst_cookie}).status_code == 200
+        actions.remove_role(db, admin, "analyst@shop.example")  # its sessions end
         actions.set_role(db, admin, "compliance@shop.example", "analyst")
         before = state(db)
-        for url in (revoked, demoted, stranger):
-            response = http.get(url)
-            assert response.status_code == 403 and "does not allow" in response.text
+        response = http.get(revoked, headers={"cookie": analyst_cookie})
+        assert response.status_code == 403 and "session" in response.text
+        response = http.get(demoted, headers={"cookie": compliance_cookie})
+        assert response.status_code == 403 and "does not allow" in response.text
         assert state(db) == before
-        assert http.get(bootstrap).status_code == 200
+        assert http.get(bootstrap, headers={"cookie": boss_cookie}).status_code == 200
     assert last_event(db).actor == "admin@shop.example"
 
 
