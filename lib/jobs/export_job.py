@@ -40,6 +40,7 @@ from lib.store.api import (
     orders_page_size,
 )
 from lib.store.client import CustomerNotFound, StoreError, StoreUnavailable
+from lib.store.connection import StoreNeedsReconnect
 
 WORK_DIR = ".work"
 
@@ -58,7 +59,7 @@ def run_export(ctx: JobContext, config: Config) -> Mapping[str, Any]:
         raise PermanentError(f"{request.reference} is {request.status}; nothing to export")
     try:
         return _build(ctx, config, request, store, history, encrypt)
-    except LeaseLost:
+    except (LeaseLost, StoreNeedsReconnect):  # the worker hands it over / lets the job wait
         raise
     except StoreError as exc:
         if isinstance(exc, StoreUnavailable):  # the store may answer again: retry the job

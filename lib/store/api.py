@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lib.store.client import CustomerNotFound, ShopifyClient, StoreQueryTooCostly
-from lib.store.graphql import MAX_QUERY_COST
+from lib.store.cost import MAX_QUERY_COST
 
 MAX_PAGE = 250
 LINES_PER_ORDER = 5
@@ -46,7 +46,9 @@ PROFILE = (
     numberOfOrders state verifiedEmail taxExempt dataSaleOptOut
     amountSpent { amount currencyCode }
     defaultEmailAddress { emailAddress marketingState marketingOptInLevel marketingUpdatedAt }
-    defaultPhoneNumber { phoneNumber marketingState marketingOptInLevel marketingUpdatedAt }
+    defaultPhoneNumber {
+      phoneNumber smsMarketingConsent { state optInLevel updatedAt collectedFrom }
+    }
     addressesV2(first: 50, after: $after) {
       nodes { ...Address }
       pageInfo { hasNextPage endCursor }

@@ -2,7 +2,7 @@
 
 Pacing: Shopify charges a query's *requested* cost before running it and throttles when the
 bucket holds less. The client prices each query with the same calculator the demo store uses
-(`lib.store.graphql.query_cost`, corrected by what the shop reported for that query before),
+(`lib.store.cost.query_cost`, corrected by what the shop reported for that query before),
 keeps a model of the bucket from every `extensions.cost.throttleStatus`, and waits until the
 bucket will hold the cost: in steady state it is never throttled.
 
@@ -23,12 +23,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 import httpx
 
-from lib.store.graphql import Operation, parse, query_cost
+from lib.store.cost import query_cost
 
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 30.0
@@ -126,11 +125,6 @@ class _Bucket:
         return min(self.maximum, self.available + (now - self.at) * self.rate)
 
 
-@lru_cache(maxsize=64)
-def _parsed(document: str) -> Operation:
-    return parse(document)
-
-
 @dataclass
 class ShopifyClient:
     """GraphQL Admin API client for one store. Thread-safe; close() it (or use `with`)."""
@@ -176,7 +170,7 @@ class ShopifyClient:
 
     def estimate(self, document: str, variables: dict[str, Any] | None = None) -> int:
         """The requested cost the shop will charge for this query (as far as we can tell)."""
-        base = query_cost(_parsed(document), variables)
+        base = query_cost(document, variables)
         return int(base * self._scale.get(document, 1.0) + 0.5)
 
     def query(
@@ -263,7 +257,7 @@ class ShopifyClient:
         with self._lock:
             requested, actual = cost.get("requestedQueryCost"), cost.get("actualQueryCost")
             if isinstance(requested, int | float) and requested > 0:
-                estimate = query_cost(_parsed(document), variables)
+                estimate = query_cost(document, variables)
                 if estimate > 0:
                     self._scale[document] = requested / estimate
             if "currentlyAvailable" in status:

@@ -1,97 +1,68 @@
-"""Run a parsed query against the demo schema and charge it to a Shopify-style leaky bucket."""
+"""Run a validated document over the demo store's types with graphql-core; the leaky bucket.
+
+graphql-core's `execute` walks the document along Shopify's schema and asks `_resolve` for each
+field; the demo classes (`lib.store.demo_schema`) answer. What comes back is checked against the
+schema on the way out (enum values, non-null fields), and the scalars Shopify sends as strings
+(`UnsignedInt64`, `Decimal`, `Money`) are sent as strings.
+"""
 
 from __future__ import annotations
 
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
-from lib.store.demo_schema import QueryRoot
-from lib.store.demo_types import AccessDenied, Context, Obj, UserError
-from lib.store.graphql import Field, Operation, actual_cost, resolve
+from graphql import DocumentNode, GraphQLResolveInfo, GraphQLSchema, execute
+
+from lib.store.demo_schema import MutationRoot, QueryRoot
+from lib.store.demo_types import Context, NotServed, Obj
+from lib.store.schema import admin_schema, shopify_error
 
 STANDARD_RESTORE_RATE = 100.0
 """Points restored per second on Shopify's Standard plan (shopify.md §5)."""
 STANDARD_BUCKET = 2000.0
 """Bucket size: 20 s of restore, the ratio of Shopify's older published 1,000 / 50 figures."""
+STRING_SCALARS = ("UnsignedInt64", "Decimal", "Money")
 
 
-class QueryError(Exception):
-    """The query cannot run at all (unknown field, selection on a scalar); no data is returned."""
-
-    def __init__(self, message: str, code: str) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-def execute(
-    operation: Operation, variables: dict[str, Any], ctx: Context
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Resolve `operation` over the demo data; returns (data, field errors)."""
-    if operation.kind != "query":
-        raise QueryError("the demo store answers queries only", "unsupportedOperation")
-    merged = {**operation.variables, **variables}
-    errors: list[dict[str, Any]] = []
-    data = _complete(operation.selections, QueryRoot(ctx), merged, [], errors)
-    return data, errors
+@cache
+def demo_schema() -> GraphQLSchema:
+    """Shopify's schema with the string-typed scalars serialised as Shopify sends them."""
+    schema = admin_schema()
+    for name in STRING_SCALARS:
+        schema.get_type(name).coerce_output_value = str  # type: ignore[union-attr]
+    return schema
 
 
-def _complete(
-    fields: list[Field], obj: Obj, variables: dict[str, Any], path: list[Any], errors: list
-) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for node in fields:
-        resolver = obj.resolve(node.name)
-        if resolver is None:
-            raise QueryError(
-                f"Field '{node.name}' doesn't exist on type '{obj.typename}'", "undefinedField"
-            )
-        args = {key: resolve(value, variables) for key, value in node.arguments.items()}
-        where = [*path, node.key]
-        try:
-            value = resolver(args)
-        except AccessDenied as exc:
-            errors.append(_field_error(str(exc), "ACCESS_DENIED", where, exc.required))
-            out[node.key] = None
-            continue
-        except UserError as exc:
-            errors.append(_field_error(str(exc), "BAD_REQUEST", where))
-            out[node.key] = None
-            continue
-        out[node.key] = _value(node, value, variables, where, errors)
-    return out
+def _resolve(source: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
+    if not isinstance(source, Obj):
+        raise NotServed(info.parent_type.name, info.field_name)
+    resolver = source.resolve(info.field_name)
+    if resolver is None:
+        raise NotServed(info.parent_type.name, info.field_name)
+    return resolver(args)
 
 
-def _value(node: Field, value: Any, variables: dict, path: list[Any], errors: list) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, list):
-        return [_value(node, item, variables, [*path, i], errors) for i, item in enumerate(value)]
-    if isinstance(value, Obj):
-        if not node.selections:
-            raise QueryError(
-                f"Field '{node.name}' of type '{value.typename}' needs a selection of subfields",
-                "selectionMismatch",
-            )
-        return _complete(node.selections, value, variables, path, errors)
-    if node.selections:
-        raise QueryError(
-            f"Selections can't be made on scalars (field '{node.name}')", "selectionMismatch"
-        )
-    return value
-
-
-def _field_error(message: str, code: str, path: list[Any], required: str | None = None) -> dict:
-    extensions: dict[str, Any] = {"code": code}
-    if required:
-        extensions["requiredAccess"] = f"`{required}` access scope."
-    return {"message": message, "path": path, "extensions": extensions}
-
-
-def cost_of_result(operation: Operation, data: dict[str, Any]) -> int:
-    """Actual cost: what the returned data costs (connections by the nodes they hold)."""
-    return actual_cost(operation.selections, data)
+def run(
+    document: DocumentNode,
+    variables: dict[str, Any],
+    operation_name: str | None,
+    is_mutation: bool,
+    ctx: Context,
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """Resolve the operation over the demo data; returns (data, errors in Shopify's shape)."""
+    root = MutationRoot(ctx) if is_mutation else QueryRoot(ctx)
+    result = execute(
+        demo_schema(),
+        document,
+        root_value=root,
+        variable_values=variables,
+        operation_name=operation_name,
+        field_resolver=_resolve,
+    )
+    return result.data, [shopify_error(error) for error in result.errors or ()]
 
 
 @dataclass

@@ -1,8 +1,10 @@
 """The demo store's GraphQL types: Shopify's Admin API shape over the demo tables.
 
-Only the part of the schema Privacy Desk reads is here (customers with addresses and marketing
-consent, their orders with line items and addresses, granted scopes); `lib.store.demo_exec`
-walks a parsed query over these classes.
+Only the part of Shopify's schema Privacy Desk reads is served (customers with addresses and
+marketing consent, their orders with line items and addresses, the shop, granted scopes);
+`lib.store.demo_exec` runs a validated document over these classes with graphql-core. Values are
+what the schema allows: enum values of its enums, `UnsignedInt64` as strings, country and
+province names beside their codes.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Select, and_, func, select
 
+from lib.core.demo.world import STORES
 from lib.core.models import DemoCustomer, DemoLineItem, DemoOrder
 from lib.store.demo_search import search_conditions
 from lib.store.demo_types import (
@@ -31,12 +34,12 @@ from lib.store.demo_types import (
 )
 
 RECENT_ORDER_DAYS = 60  # without read_all_orders Shopify shows only the last 60 days
+FULFILLMENT = {"partial": "PARTIALLY_FULFILLED"}
+"""Demo fulfilment statuses whose OrderDisplayFulfillmentStatus is not simply upper case."""
 
 
 class CustomerNode(Obj):
     """Customer."""
-
-    typename = "Customer"
 
     def __init__(self, ctx: Context, row: DemoCustomer, orders: int | None = None) -> None:
         super().__init__(
@@ -88,7 +91,7 @@ class CustomerNode(Obj):
         if self._orders is None:
             count = select(func.count()).select_from(DemoOrder)
             self._orders = self.ctx.session.scalar(count.where(self._order_filter())) or 0
-        return str(self._orders)  # UnsignedInt64 is serialised as a string
+        return self._orders
 
     def f_amountSpent(self, _args: dict[str, Any]) -> Obj:
         query = select(
@@ -97,26 +100,53 @@ class CustomerNode(Obj):
         total, currency = self.ctx.session.execute(query.where(self._order_filter())).one()
         return Obj(money(total, currency or "USD"))
 
-    def f_defaultEmailAddress(self, _args: dict[str, Any]) -> Obj:
+    def _email_consent(self) -> dict[str, Any]:
         subscribed = bool(self.row.accepts_marketing)
+        return {
+            "marketingState": "SUBSCRIBED" if subscribed else "NOT_SUBSCRIBED",
+            "marketingOptInLevel": "SINGLE_OPT_IN" if subscribed else None,
+            "updatedAt": iso(self.row.created_at) if subscribed else None,
+        }
+
+    def f_defaultEmailAddress(self, _args: dict[str, Any]) -> Obj:
+        consent = self._email_consent()
         return Obj(
             {
                 "emailAddress": self.row.email,
-                "marketingState": "SUBSCRIBED" if subscribed else "NOT_SUBSCRIBED",
-                "marketingOptInLevel": "SINGLE_OPT_IN" if subscribed else None,
-                "marketingUpdatedAt": iso(self.row.created_at) if subscribed else None,
+                "marketingState": consent["marketingState"],
+                "marketingOptInLevel": consent["marketingOptInLevel"],
+                "marketingUpdatedAt": consent["updatedAt"],
+                "validFormat": True,
             }
         )
+
+    def f_emailMarketingConsent(self, _args: dict[str, Any]) -> Obj:
+        consent = self._email_consent()
+        return Obj({**consent, "consentUpdatedAt": consent["updatedAt"]})
 
     def f_defaultPhoneNumber(self, _args: dict[str, Any]) -> Obj | None:
         if not self.row.phone:
             return None
+        consent = {"state": "NEVER_SUBSCRIBED", "optInLevel": None, "updatedAt": None}
         return Obj(
             {
                 "phoneNumber": self.row.phone,
+                "smsMarketingConsent": Obj({**consent, "collectedFrom": None}),
                 "marketingState": "NOT_SUBSCRIBED",
                 "marketingOptInLevel": None,
                 "marketingUpdatedAt": None,
+            }
+        )
+
+    def f_smsMarketingConsent(self, _args: dict[str, Any]) -> Obj | None:
+        if not self.row.phone:
+            return None
+        return Obj(
+            {
+                "marketingState": "NOT_SUBSCRIBED",
+                "marketingOptInLevel": "UNKNOWN",
+                "consentUpdatedAt": None,
+                "consentCollectedFrom": None,
             }
         )
 
@@ -154,8 +184,6 @@ def _line_items(ctx: Context, order_ids: list[int]) -> dict[int, list[DemoLineIt
 class OrderNode(Obj):
     """Order."""
 
-    typename = "Order"
-
     def __init__(self, ctx: Context, row: DemoOrder, lines: list[DemoLineItem] | None) -> None:
         created = iso(row.created_at)
         super().__init__(
@@ -169,7 +197,9 @@ class OrderNode(Obj):
                 "cancelledAt": None,
                 "closedAt": None,
                 "displayFinancialStatus": row.financial_status.upper(),
-                "displayFulfillmentStatus": row.fulfillment_status.upper(),
+                "displayFulfillmentStatus": FULFILLMENT.get(
+                    row.fulfillment_status, row.fulfillment_status.upper()
+                ),
                 "currencyCode": row.currency,
                 "email": None,
                 "phone": None,
@@ -213,7 +243,7 @@ class OrderNode(Obj):
 def _line_item(item: DemoLineItem, currency: str) -> Obj:
     amount = Obj(money(item.price, currency))
     price = Obj({"shopMoney": amount, "presentmentMoney": amount})
-    obj = Obj(
+    return Obj(
         {
             "id": gid("LineItem", item.id),
             "title": item.title,
@@ -226,14 +256,10 @@ def _line_item(item: DemoLineItem, currency: str) -> Obj:
             "discountedUnitPriceSet": price,
         }
     )
-    obj.typename = "LineItem"
-    return obj
 
 
 class QueryRoot(Obj):
     """The root of every query."""
-
-    typename = "QueryRoot"
 
     def __init__(self, ctx: Context) -> None:
         super().__init__()
@@ -288,9 +314,43 @@ class QueryRoot(Obj):
         return OrderNode(self.ctx, row, None) if row else None
 
     def f_currentAppInstallation(self, _args: dict[str, Any]) -> Obj:
-        scopes = [Obj({"handle": s, "description": None}) for s in sorted(self.ctx.scopes)]
+        scopes = [
+            Obj({"handle": s, "description": s.replace("_", " ").capitalize()})
+            for s in sorted(self.ctx.scopes)
+        ]
         return Obj({"id": gid("AppInstallation", 1), "accessScopes": scopes})
 
     def f_shop(self, _args: dict[str, Any]) -> Obj:
-        domain = self.ctx.shop or "demo.myshopify.com"
-        return Obj({"name": domain.split(".")[0], "myshopifyDomain": domain})
+        return shop(self.ctx.shop)
+
+
+class MutationRoot(Obj):
+    """The root of every mutation: the demo store serves none yet (each is a clear error)."""
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__()
+        self.ctx = ctx
+
+
+def shop(domain: str | None) -> Obj:
+    """A demo shop's facts (`lib.core.demo.world.STORES`; another domain gets plain ones)."""
+    domain = domain or STORES[0].domain
+    known = {spec.domain: (n, spec) for n, spec in enumerate(STORES, 1)}
+    index, spec = known.get(domain, (len(STORES) + 1, None))
+    name = spec.name if spec else domain.split(".")[0]
+    country = spec.country if spec else "US"
+    place = address({"id": gid("ShopAddress", index), "countryCodeV2": country})
+    place.values.update({"coordinatesValidated": False, "formatted": [place.values["country"]]})
+    return Obj(
+        {
+            "id": gid("Shop", index),
+            "name": name,
+            "myshopifyDomain": domain,
+            "contactEmail": spec.contact_email if spec else f"owner@{domain}",
+            "email": spec.contact_email if spec else f"owner@{domain}",
+            "ianaTimezone": spec.timezone if spec else "UTC",
+            "currencyCode": "EUR" if country == "DE" else "USD",
+            "billingAddress": place,
+            "shopAddress": place,
+        }
+    )

@@ -7,6 +7,11 @@ is taken from `X-Shopify-Shop-Domain` (absent: every demo shop). Faults for test
 429 with `Retry-After`, delays, dropped connections — are set at start or with
 `POST /_demo/faults`; `GET /_demo/stats` reports what was served.
 
+Tokens: `POST /admin/oauth/access_token` is Shopify's token endpoint for the one app of
+SHOPIFY_API_KEY / SHOPIFY_API_SECRET (`lib.store.demo_oauth`); GraphQL takes its unexpired
+tokens and the legacy static `DEMO_STORE_TOKEN`. `POST /_demo/revoke` withdraws a shop's tokens,
+`POST /_demo/oauth` sets the token lifetime or the client secret, `GET /_demo/oauth` counts grants.
+
 It is a stdlib `ThreadingHTTPServer` so a test can drop a connection without answering.
 """
 
@@ -25,6 +30,7 @@ from typing import Any
 
 from lib.core.config import Config
 from lib.core.db import get_database
+from lib.store.demo_oauth import INVALID_TOKEN, TOKEN_PATH, DemoOAuth
 from lib.store.demo_store import DemoStore, Faults, Stats
 
 log = logging.getLogger("privacy_desk.demo_store")
@@ -60,10 +66,24 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         return body if isinstance(body, dict) else None
 
+    def _shop(self) -> str | None:
+        return self.headers.get("X-Shopify-Shop-Domain") or None
+
+    def _token_request(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            self._send(413, {"errors": "body too large"})
+            return
+        raw = self.rfile.read(length)
+        kind = self.headers.get("Content-Type") or ""
+        self._send(*self.server.oauth.token_request(kind, raw, self._shop()))
+
     def do_GET(self) -> None:
         store = self.server.store
         if self.path == "/_demo/stats":
             self._send(200, {**asdict(store.stats), "faults": asdict(store.faults)})
+        elif self.path == "/_demo/oauth":
+            self._send(200, self.server.oauth.report())
         elif self.path == "/health":
             self._send(200, {"ok": True})
         else:
@@ -71,6 +91,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         store = self.server.store
+        if self.path.split("?")[0] == TOKEN_PATH:
+            self._token_request()
+            return
         body = self._body()
         if body is None:
             self._send(400, {"errors": "body must be a JSON object"})
@@ -89,6 +112,13 @@ class _Handler(BaseHTTPRequestHandler):
         elif self.path == "/_demo/scopes":
             store.scopes = frozenset(body.get("scopes") or ())
             self._send(200, {"scopes": sorted(store.scopes)})
+        elif self.path == "/_demo/revoke":
+            self._send(200, {"revoked": self.server.oauth.revoke(body.get("shop"))})
+        elif self.path == "/_demo/oauth":
+            try:
+                self._send(200, self.server.oauth.configure(body))
+            except (TypeError, ValueError) as exc:
+                self._send(400, {"errors": str(exc)})
         elif self.path == "/_demo/reset":
             store.stats, store.faults = Stats(), Faults()
             store.set_limits(None, None)
@@ -100,9 +130,9 @@ class _Handler(BaseHTTPRequestHandler):
         with store.lock:
             store.stats.requests += 1
         token = self.headers.get("X-Shopify-Access-Token") or ""
-        if token != store.access_token:
-            message = "[API] Invalid API key or access token (unrecognized login or wrong password)"
-            self._send(401, {"errors": message})
+        oauth = self.server.oauth
+        if token != store.access_token and not oauth.accepts(token, self._shop()):
+            self._send(401, {"errors": INVALID_TOKEN})
             return
         wait = store.delay()
         if wait:
@@ -120,9 +150,9 @@ class _Handler(BaseHTTPRequestHandler):
             headers = {} if after is None else {"Retry-After": f"{after:.1f}"}
             self._send(429, {"errors": "Exceeded 2 calls per second for api client."}, headers)
             return
-        shop = self.headers.get("X-Shopify-Shop-Domain") or None
+        shop = self._shop()
         try:
-            answer = store.graphql(token, shop, body)
+            answer = store.graphql(oauth.bucket_key(token), shop, body)
         except Exception:
             log.exception("demo store query failed")
             self._send(500, {"errors": "Internal Server Error"})
@@ -134,9 +164,10 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], store: DemoStore) -> None:
+    def __init__(self, address: tuple[str, int], store: DemoStore, oauth: DemoOAuth) -> None:
         super().__init__(address, _Handler)
         self.store = store
+        self.oauth = oauth
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Connections that a client (or a dropped-connection fault) closed are not errors."""
@@ -147,9 +178,16 @@ class _Server(ThreadingHTTPServer):
 class DemoStoreServer:
     """A running demo store on 127.0.0.1 (tests start it in a thread; the CLI serves forever)."""
 
-    def __init__(self, store: DemoStore, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        store: DemoStore,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        oauth: DemoOAuth | None = None,
+    ) -> None:
         self.store = store
-        self.httpd = _Server((host, port), store)
+        self.oauth = oauth or DemoOAuth.from_config(Config())
+        self.httpd = _Server((host, port), store, self.oauth)
         self.thread: threading.Thread | None = None
 
     @property
@@ -187,7 +225,8 @@ def serve(config: Config, port: int | None = None, host: str = "127.0.0.1") -> N
         bucket=float(config.demo_store_bucket),
         restore_rate=float(config.demo_store_restore_rate),
     )
-    server = DemoStoreServer(store, host, config.demo_store_port if port is None else port)
+    port = config.demo_store_port if port is None else port
+    server = DemoStoreServer(store, host, port, DemoOAuth.from_config(config))
     log.info(
         "demo store at %s (bucket %s points, restore %s points/s)",
         server.url,

@@ -1,8 +1,9 @@
 """The demo store's state: its data, access token and scopes, cost buckets, faults and counters.
 
-`DemoStore.graphql` is one Admin API request as Shopify handles it: price the query, refuse it
-above the single-query limit, take the requested cost from the app's bucket (or answer
-`THROTTLED`), run it, refund what the result did not cost, and report `extensions.cost`.
+`DemoStore.graphql` is one Admin API request as Shopify handles it: parse and validate the
+document against Shopify's schema (refusals in Shopify's shape, no data), price it, refuse it
+above the single-query limit (`MAX_COST_EXCEEDED`), take the requested cost from the app's bucket
+(or answer `THROTTLED`), run it, refund what the result did not cost, report `extensions.cost`.
 """
 
 from __future__ import annotations
@@ -12,17 +13,13 @@ import threading
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from graphql import OperationType
+
 from lib.core.db import Database
-from lib.store.demo_exec import (
-    STANDARD_BUCKET,
-    STANDARD_RESTORE_RATE,
-    LeakyBucket,
-    QueryError,
-    cost_of_result,
-    execute,
-)
+from lib.store.cost import MAX_QUERY_COST, actual_cost, operation_of, requested_cost
+from lib.store.demo_exec import STANDARD_BUCKET, STANDARD_RESTORE_RATE, LeakyBucket, run
 from lib.store.demo_types import Context
-from lib.store.graphql import MAX_QUERY_COST, GraphQLSyntaxError, parse, query_cost
+from lib.store.schema import check
 
 DEFAULT_SCOPES = frozenset({"read_customers", "read_orders", "read_all_orders"})
 DOCS = "https://shopify.dev/api/usage/limits"
@@ -141,13 +138,19 @@ class DemoStore:
             return f.delay if f.delay and self.random.random() < f.delay_rate else 0.0
 
     def graphql(self, token: str, shop: str | None, body: dict[str, Any]) -> dict[str, Any]:
-        """Price, throttle and run one GraphQL request; returns the JSON answer."""
+        """Validate, price, throttle and run one GraphQL request; returns the JSON answer."""
+        text, variables = body.get("query"), body.get("variables") or {}
+        checked = check(text if isinstance(text, str) else "")
+        if checked.document is None:
+            return {"errors": list(checked.errors)}
+        if not isinstance(variables, dict):
+            return {"errors": [_error("variables must be a JSON object", "INVALID_VARIABLES")]}
+        name = body.get("operationName")
         try:
-            operation = parse(str(body.get("query") or ""), body.get("operationName"))
-        except GraphQLSyntaxError as exc:
-            return {"errors": [{"message": str(exc), "extensions": {"code": "parseError"}}]}
-        variables = body.get("variables") or {}
-        requested = query_cost(operation, variables)
+            operation = operation_of(checked.document, name)
+        except ValueError as exc:
+            return {"errors": [_error(str(exc), "OPERATION_NOT_FOUND")]}
+        requested = requested_cost(checked.document, variables, name)
         bucket = self.bucket(token, shop)
         limit = min(MAX_QUERY_COST, self.faults.max_cost)
         if requested > limit:
@@ -165,13 +168,11 @@ class DemoStore:
                 ],
                 "extensions": {"cost": {**cost, "throttleStatus": bucket.status()}},
             }
-        try:
-            with self.db.read() as session:
-                data, errors = execute(operation, variables, Context(session, shop, self.scopes))
-        except QueryError as exc:
-            bucket.refund(requested)
-            return {"errors": [{"message": str(exc), "extensions": {"code": exc.code}}]}
-        actual = cost_of_result(operation, data)
+        mutation = operation.operation == OperationType.MUTATION
+        with self.db.read() as session:
+            ctx = Context(session, shop, self.scopes)
+            data, errors = run(checked.document, variables, name, mutation, ctx)
+        actual = actual_cost(checked.document, data, variables, name)
         bucket.refund(max(0, requested - actual))
         status = bucket.status()
         with self.lock:
@@ -179,12 +180,16 @@ class DemoStore:
             self.stats.points_requested += requested
             self.stats.points_spent += actual
             self.stats.last_status = status
-        answer: dict[str, Any] = {"data": data}
+        answer: dict[str, Any] = {} if data is None else {"data": data}
         if errors:
             answer["errors"] = errors
         cost = {"requestedQueryCost": requested, "actualQueryCost": actual}
         answer["extensions"] = {"cost": {**cost, "throttleStatus": status}}
         return answer
+
+
+def _error(message: str, code: str) -> dict[str, Any]:
+    return {"message": message, "extensions": {"code": code}}
 
 
 def _max_cost_error(requested: int, limit: int) -> dict[str, Any]:

@@ -1,7 +1,9 @@
 """Building blocks of the demo store's GraphQL types: objects, connections, ids, cursors.
 
 Each GraphQL object is an `Obj` whose methods `f_<field>(args)` resolve fields (plain values
-sit in `values`); `Connection` pages nodes with opaque cursors like Shopify's.
+sit in `values`); graphql-core walks them along Shopify's schema (`lib.store.demo_exec`), so a
+value the schema does not allow (an unknown enum value, a null in a non-null field) is an error
+here as it would be a bug at Shopify. `Connection` pages nodes with opaque cursors like Shopify's.
 """
 
 from __future__ import annotations
@@ -11,14 +13,27 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from lib.core.models import utcnow
+from lib.store.schema import admin_schema
 
 MAX_PAGE = 250
+PROVINCES = {
+    ("US", "CA"): "California",
+    ("US", "CO"): "Colorado",
+    ("US", "FL"): "Florida",
+    ("US", "NY"): "New York",
+    ("US", "TX"): "Texas",
+    ("US", "VA"): "Virginia",
+    ("US", "WA"): "Washington",
+    ("CA", "ON"): "Ontario",
+    ("CA", "QC"): "Quebec",
+}
+"""Names of the provinces the demo data uses (Shopify sends the name in `province`)."""
 
 
 class AccessDenied(Exception):
@@ -29,10 +44,24 @@ class AccessDenied(Exception):
             f"Access denied for {field_name} field. Required access: `{required}` access scope."
         )
         self.required = required
+        self.extensions = {"code": "ACCESS_DENIED", "requiredAccess": f"`{required}` access scope."}
 
 
 class UserError(Exception):
     """A bad argument (e.g. page size over 250); reported like Shopify's argument errors."""
+
+    extensions: ClassVar[dict[str, str]] = {"code": "BAD_REQUEST"}
+
+
+class NotServed(Exception):
+    """A field that is in Shopify's schema but that the demo store does not serve."""
+
+    extensions: ClassVar[dict[str, str]] = {"code": "DEMO_STORE_UNSUPPORTED"}
+
+    def __init__(self, type_name: str, field_name: str) -> None:
+        super().__init__(
+            f"The demo store does not serve {type_name}.{field_name} (it is valid at Shopify)"
+        )
 
 
 @dataclass
@@ -99,15 +128,11 @@ def money(amount: Decimal | str | float, currency: str) -> dict[str, Any]:
 class Obj:
     """A GraphQL object: fields are methods taking (args); plain values are in `values`."""
 
-    typename = "Object"
-
     def __init__(self, values: dict[str, Any] | None = None) -> None:
         self.values = values or {}
 
     def resolve(self, name: str) -> Callable[[dict[str, Any]], Any] | None:
-        """The resolver of field `name`, or None when this type has no such field."""
-        if name == "__typename":
-            return lambda _args: self.typename
+        """The resolver of field `name`, or None when the demo store does not serve it."""
         method = getattr(self, "f_" + name, None)
         if method is not None:
             return method
@@ -118,8 +143,6 @@ class Obj:
 
 class Connection(Obj):
     """A page of nodes with cursors and pageInfo."""
-
-    typename = "Connection"
 
     def __init__(self, items: Sequence[tuple[str, Any]], has_next: bool) -> None:
         super().__init__()
@@ -171,10 +194,18 @@ _ADDRESS_FIELDS = [
 ]
 
 
+def country_name(code: str | None) -> str | None:
+    """The English name Shopify gives a country code (from the schema's CountryCode enum)."""
+    value = admin_schema().get_type("CountryCode").values.get(code or "")  # type: ignore[union-attr]
+    return value.description.rstrip(".") if value is not None and value.description else None
+
+
 def address(values: dict[str, Any]) -> Obj:
-    """A MailingAddress from demo columns."""
-    blank = dict.fromkeys(_ADDRESS_FIELDS)
-    derived = {"province": values.get("provinceCode"), "country": values.get("countryCodeV2")}
-    obj = Obj({**blank, **derived, **values})
-    obj.typename = "MailingAddress"
-    return obj
+    """A MailingAddress from demo columns: codes in `countryCodeV2`/`provinceCode`, names in
+    `country`/`province` (a province the demo data does not name keeps its code)."""
+    country, province = values.get("countryCodeV2"), values.get("provinceCode")
+    derived = {
+        "country": country_name(country),
+        "province": PROVINCES.get((country, province), province) if province else None,
+    }
+    return Obj({**dict.fromkeys(_ADDRESS_FIELDS), **derived, **values})
