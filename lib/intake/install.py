@@ -56,11 +56,12 @@ query ShopFacts {
     name
     contactEmail
     ianaTimezone
-    billingAddress { countryCodeV2 }
+    shopAddress { countryCodeV2 }
   }
 }
 """
-"""What the install reads into the `stores` row (validated against Shopify's schema)."""
+"""What the install reads into the `stores` row. `shopAddress`, not `billingAddress`: the
+schema of 2026-10 deprecates the latter in its favour."""
 
 AGAIN = "please start the install again from your Shopify admin"
 NOT_A_SHOP = "This link does not name a Shopify store (an address ending in .myshopify.com)."
@@ -195,7 +196,7 @@ def _fill_store(session: Session, config: Config, shop: str, facts: dict[str, An
     if isinstance(email, str) and email.strip():
         store.contact_email = email.strip()[:320]
     store.timezone = _timezone(facts.get("ianaTimezone"), store.timezone)
-    country = (facts.get("billingAddress") or {}).get("countryCodeV2")
+    country = (facts.get("shopAddress") or {}).get("countryCodeV2")
     if isinstance(country, str) and len(country) == 2:
         store.country = country.upper()
     return store
