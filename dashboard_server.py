@@ -8,9 +8,11 @@ import streamlit as st
 from starlette.middleware import Middleware
 from streamlit.starlette import App
 
+from lib.dashboard.reports import use_system_allocator
 from lib.dashboard.server import report_routes
 from lib.dashboard.signin_errors import SignInErrors
 
+use_system_allocator()
 base_path = st.get_option("server.baseUrlPath")
 app = App(
     "dashboard.py",

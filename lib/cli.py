@@ -217,7 +217,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from lib.dashboard.queries import Scope
-    from lib.dashboard.reports import metrics, metrics_csv, write_request_csv
+    from lib.dashboard.reports import metrics, metrics_csv, use_system_allocator, write_request_csv
+
+    use_system_allocator()
 
     try:
         start = date.fromisoformat(args.start) if args.start else None

@@ -35,8 +35,9 @@ def _out(target: Target, side: str) -> Path:
 def csv_report(target: Target) -> Sample:
     """`lib.dashboard.reports.write_request_csv` over every request, identities masked."""
     from lib.dashboard.queries import Scope
-    from lib.dashboard.reports import write_request_csv
+    from lib.dashboard.reports import use_system_allocator, write_request_csv
 
+    use_system_allocator()  # as the processes that write reports do at start
     db = get_database(target.database_url)
     out = _out(target, "measure")
     started = time.perf_counter()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -175,31 +175,6 @@ def append_event(
     """Append one event to the chain inside the caller's (write) transaction."""
     event = NewEvent(actor, kind, request_id, from_status, to_status, reason, details, at)
     return append_events(session, [event])[0]
-
-
-def seal(rows: Iterable[dict[str, Any]], seq: int, prev_hash: str) -> Iterator[dict[str, Any]]:
-    """Number and hash event rows for a bulk insert that continues the chain at (seq, prev_hash).
-
-    Each row needs the keys request_id, at, actor, kind, from_status, to_status, reason,
-    details; the caller must store the last row's seq and hash in `audit_head` afterwards.
-    """
-    for row in rows:
-        seq += 1
-        row["seq"] = seq
-        row["prev_hash"] = prev_hash
-        prev_hash = row["hash"] = event_hash(
-            seq,
-            prev_hash,
-            row["request_id"],
-            row["at"],
-            row["actor"],
-            row["kind"],
-            row["from_status"],
-            row["to_status"],
-            row["reason"],
-            row["details"],
-        )
-        yield row
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,8 +19,6 @@ from lib.core.enums import Channel, Status
 from lib.core.models import Request, SettingChange, Store
 from lib.dashboard.sqlfn import day_of, days_between
 
-STATUS_ORDER: tuple[str, ...] = tuple(s.value for s in Status)
-
 
 @dataclass(frozen=True, slots=True)
 class Scope:
@@ -53,16 +51,6 @@ def _frame(db: Database, query: Select[Any], columns: list[str]) -> pd.DataFrame
     with db.read() as session:
         rows = session.execute(query).all()
     return pd.DataFrame([tuple(r) for r in rows], columns=columns)
-
-
-def status_counts(db: Database, store_id: int | None = None) -> pd.DataFrame:
-    """Requests per status, every status present (zero when none), in lifecycle order."""
-    query = scoped(select(Request.status, func.count()).group_by(Request.status), Scope(store_id))
-    with db.read() as session:
-        counts = dict(session.execute(query).tuples().all())
-    return pd.DataFrame(
-        {"status": list(STATUS_ORDER), "requests": [counts.get(s, 0) for s in STATUS_ORDER]}
-    )
 
 
 def open_by_due(db: Database, scope: Scope) -> pd.DataFrame:

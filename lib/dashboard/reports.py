@@ -48,9 +48,16 @@ from lib.dashboard.sqlfn import (
 
 BATCH_ROWS = 5_000
 
-pa.set_memory_pool(pa.system_memory_pool())
-"""Arrow's default allocator (mimalloc) keeps about 30 MB of a report's freed batch buffers in
-every process that writes one; the system allocator returns them, at the same speed."""
+
+def use_system_allocator() -> None:
+    """Make Arrow allocate with the system allocator in this process; called at process start by
+    every process that writes reports (the dashboard server, `python -m lib report`, the bench).
+
+    Arrow's default allocator (mimalloc) keeps about 30 MB of a report's freed batch buffers in
+    every process that writes one; the system allocator returns them, at the same speed. It is a
+    process-wide switch, so it belongs to the process's start, not to an import.
+    """
+    pa.set_memory_pool(pa.system_memory_pool())
 
 
 ON_TIME = case(

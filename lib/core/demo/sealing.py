@@ -1,11 +1,10 @@
 """Audit sealing: the events of a run of stories, hashed in chain order.
 
 The chain is sequential by design (each hash covers the one before), so events are sealed in
-one pass from the tip they continue. `lib.core.audit.event_hash` computes every hash (what
-`audit.seal` does for dict rows, without building a dict per event), so the events verify
-exactly like those `append_event` writes. Only the hash is kept: the writer numbers the
-events and links `prev_hash` itself (see `rows`), which keeps this, the serial part of the
-pipeline, as short as it can be.
+one pass from the tip they continue. `lib.core.audit.event_hash` computes every hash, without
+building a row per event, so the events verify exactly like those `append_event` writes. Only
+the hash is kept: the writer numbers the events and links `prev_hash` itself (see `rows`),
+which keeps this, the serial part of the pipeline, as short as it can be.
 """
 
 from __future__ import annotations
