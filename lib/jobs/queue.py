@@ -210,6 +210,21 @@ def fail(db: Database, job_id: int, worker_id: str, error: str, *, retry: bool =
         return job.status
 
 
+def defer(db: Database, job_id: int, worker_id: str, reason: str, seconds: float) -> str:
+    """Put a job that cannot run yet (its store must be reconnected) back in the queue, due in
+    `seconds`, without spending an attempt; `reason` is shown as its last error meanwhile."""
+    with db.write() as session:
+        job = session.scalars(select(Job).where(_owned(job_id, worker_id))).first()
+        if job is None:
+            return "lost"
+        job.status = JobStatus.QUEUED
+        job.attempts = max(0, job.attempts - 1)
+        job.last_error = reason[:500]
+        job.lease_owner = job.lease_expires_at = None
+        job.run_after = utcnow() + timedelta(seconds=seconds)
+        return job.status
+
+
 def retry_delay(attempts: int) -> float:
     """Exponential backoff with full jitter, capped."""
     ceiling = min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1))

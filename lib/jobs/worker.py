@@ -1,7 +1,9 @@
 """The worker process: runs chores (mail delivery, periodic jobs) and claimed jobs until stopped.
 
 Handlers must be idempotent: a worker killed after a handler's commit but before the job is
-marked done leaves the job to be run again by the next worker once the lease runs out.
+marked done leaves the job to be run again by the next worker once the lease runs out. A job
+whose store must be reconnected (`StoreNeedsReconnect`) is put back to wait, its attempt unspent,
+and looks again every `reconnect_wait_seconds` until the store is connected again.
 """
 
 from __future__ import annotations
@@ -22,11 +24,14 @@ from sqlalchemy import select
 from lib.core.db import Database
 from lib.core.enums import JobStatus
 from lib.core.models import Job, utcnow
-from lib.jobs.queue import ACTIVE, ClaimedJob, claim, complete, enqueue, fail, heartbeat
+from lib.jobs.queue import ACTIVE, ClaimedJob, claim, complete, defer, enqueue, fail, heartbeat
+from lib.store.connection import StoreNeedsReconnect
 
 log = logging.getLogger("privacy_desk.worker")
 POLL_SECONDS = 1.0
 PERIODIC_CHECK_SECONDS = 30.0
+RECONNECT_WAIT_SECONDS = 60.0
+"""How often a job whose store must be reconnected looks again (it waits, attempts unspent)."""
 
 
 class LeaseLost(RuntimeError):
@@ -70,6 +75,7 @@ class Worker:
     periodic: Mapping[str, float] = field(default_factory=dict)
     worker_id: str = field(default_factory=new_worker_id)
     poll_seconds: float = POLL_SECONDS
+    reconnect_wait_seconds: float = RECONNECT_WAIT_SECONDS
     _next_periodic_check: float = 0.0
 
     def run_once(self) -> bool:
@@ -101,6 +107,11 @@ class Worker:
             result = self.handlers[job.kind](context)
         except LeaseLost:
             log.warning("job %s: lease lost, leaving it to its new owner", job.id)
+            return
+        except StoreNeedsReconnect as exc:
+            waiting = f"waiting until the store is reconnected: {exc}"
+            defer(self.db, job.id, self.worker_id, waiting, self.reconnect_wait_seconds)
+            log.info("job %s (%s) %s", job.id, job.kind, waiting)
             return
         except PermanentError as exc:
             fail(self.db, job.id, self.worker_id, str(exc), retry=False)

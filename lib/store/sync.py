@@ -34,6 +34,7 @@ from lib.core.settings import get_setting
 from lib.store import store_client
 from lib.store.api import StoreCustomer, customer_by_email, get_customer
 from lib.store.client import CustomerNotFound, ShopifyClient
+from lib.store.connection import StoreNeedsReconnect
 
 SYNC_KIND = "store_sync"
 SYNC_INTERVAL_SECONDS = 6 * 3600
@@ -59,7 +60,10 @@ def sync_stores(db: Database, config: Config, progress: Progress | None = None) 
         stores = [(s.id, s.shop_domain) for s in session.scalars(select(Store).order_by(Store.id))]
     counts, done = SyncCounts(), 0
     for store_id, domain in stores:
-        client = store_client(config, domain)
+        try:
+            client = store_client(config, domain)
+        except StoreNeedsReconnect:  # shown on the dashboard; synced again once reconnected
+            continue
         with db.read() as session:
             known = list(
                 session.scalars(select(Customer.shopify_id).where(Customer.store_id == store_id))
