@@ -100,7 +100,7 @@ def exchange_code(config: Config, shop_domain: str, code: str) -> TokenGrant:
         GrantRefused: the shop refused the code (spent, expired, or the wrong app).
         StoreUnavailable: the shop's token endpoint did not answer.
     """
-    return authorization_code_grant(config, shop_base_url(config, shop_domain), code)
+    return authorization_code_grant(config, shop_base_url(config, shop_domain), shop_domain, code)
 
 
 def save_connection(
@@ -137,7 +137,7 @@ def connect_client_credentials(db: Database, config: Config, shop_domain: str) -
         GrantRefused: the shop refused the client id or secret; nothing was written.
         StoreUnavailable: the shop's token endpoint did not answer; nothing was written.
     """
-    grant = client_credentials_grant(config, shop_base_url(config, shop_domain))
+    grant = client_credentials_grant(config, shop_base_url(config, shop_domain), shop_domain)
     with db.write() as session:
         store = session.scalars(select(Store).where(Store.shop_domain == shop_domain)).first()
         if store is None:
@@ -247,7 +247,7 @@ def renew(db: Database, config: Config, store_id: int, seen_token: str) -> Crede
         if current.access_token != seen_token and not current.renew_due(utcnow()):
             return current
         try:
-            grant = _renewal(config, row)
+            grant = _renewal(config, row, store.shop_domain)
         except GrantRefused as exc:
             row.state = ConnectionState.NEEDS_RECONNECT
             row.last_error = f"renewing the token failed: {exc}"[:500]
@@ -258,14 +258,15 @@ def renew(db: Database, config: Config, store_id: int, seen_token: str) -> Crede
     raise failure
 
 
-def _renewal(config: Config, row: StoreConnection) -> TokenGrant:
+def _renewal(config: Config, row: StoreConnection, shop: str) -> TokenGrant:
     if row.mode == ConnectionMode.CLIENT_CREDENTIALS:
-        return client_credentials_grant(config, row.api_url)
+        return client_credentials_grant(config, row.api_url, shop)
     if not row.refresh_token:
         raise GrantRefused("the connection has no refresh token")
     if row.refresh_expires_at is not None and row.refresh_expires_at <= utcnow():
         raise GrantRefused("the refresh token expired; install the app on the shop again")
-    return refresh_token_grant(config, row.api_url, decrypt_token(config, row.refresh_token))
+    refresh = decrypt_token(config, row.refresh_token)
+    return refresh_token_grant(config, row.api_url, shop, refresh)
 
 
 class ConnectionAuth(httpx.Auth):

@@ -8,6 +8,8 @@ Request bodies are those of `@shopify/shopify-api` (github.com/Shopify/shopify-a
 The answer carries `access_token`, `scope` and, for expiring tokens, `expires_in` (seconds;
 client credentials: 86399) and `refresh_token` with `refresh_token_expires_in`. A refusal is
 HTTP 400 with `{"error": "invalid_grant" | "invalid_client" | …, "error_description": …}`.
+The shop is also named in `X-Shopify-Shop-Domain`, which the demo store reads (one server for
+every demo shop) and Shopify ignores, as on GraphQL requests.
 """
 
 from __future__ import annotations
@@ -60,30 +62,34 @@ def _after(start: datetime, seconds: int | None) -> datetime | None:
     return None if seconds is None else start + timedelta(seconds=seconds)
 
 
-def authorization_code_grant(config: Config, api_url: str, code: str) -> TokenGrant:
+def authorization_code_grant(config: Config, api_url: str, shop: str, code: str) -> TokenGrant:
     """Exchange an install's authorization code for an expiring offline token."""
-    return _request(config, api_url, {"code": code, "expiring": "1"}, "authorization code")
+    body = {"code": code, "expiring": "1"}
+    return _request(config, api_url, shop, body, "authorization code")
 
 
-def refresh_token_grant(config: Config, api_url: str, refresh_token: str) -> TokenGrant:
+def refresh_token_grant(config: Config, api_url: str, shop: str, refresh_token: str) -> TokenGrant:
     """A new access token (and a new refresh token: the old one is spent) for an installed shop."""
     body = {"refresh_token": refresh_token, "grant_type": "refresh_token"}
-    return _request(config, api_url, body, "refresh token")
+    return _request(config, api_url, shop, body, "refresh token")
 
 
-def client_credentials_grant(config: Config, api_url: str) -> TokenGrant:
+def client_credentials_grant(config: Config, api_url: str, shop: str) -> TokenGrant:
     """A token for an app in the merchant's own organisation, from client id and secret alone."""
-    return _request(config, api_url, {"grant_type": "client_credentials"}, "client credentials")
+    body = {"grant_type": "client_credentials"}
+    return _request(config, api_url, shop, body, "client credentials")
 
 
-def _request(config: Config, api_url: str, grant: dict[str, str], what: str) -> TokenGrant:
+def _request(
+    config: Config, api_url: str, shop: str, grant: dict[str, str], what: str
+) -> TokenGrant:
     body = {"client_id": config.shopify_api_key, "client_secret": config.shopify_api_secret}
     received = utcnow()
     try:
         response = httpx.post(
             api_url.rstrip("/") + TOKEN_PATH,
             json={**body, **grant},
-            headers=JSON_HEADERS,
+            headers={**JSON_HEADERS, "X-Shopify-Shop-Domain": shop},
             timeout=GRANT_TIMEOUT,
         )
     except httpx.TransportError as exc:
@@ -119,7 +125,7 @@ def _json(response: httpx.Response) -> dict[str, Any]:
 
 def _reason(answer: dict[str, Any], response: httpx.Response) -> str:
     """Shopify's error code and description, never anything that could hold a token."""
-    error = str(answer.get("error") or f"HTTP {response.status_code}")[:60]
+    error = str(answer.get("error") or answer.get("errors") or f"HTTP {response.status_code}")[:60]
     description = str(answer.get("error_description") or "")[:200]
     return f"{error}: {description}" if description else error
 
