@@ -1,10 +1,11 @@
 """Settings: guest support, notifications, regime, targets and link lifetimes (declared as data
-in lib.core.settings), saved in one audited transaction; the change history; a store check."""
+in lib.core.settings), saved in one audited transaction; each store's Shopify connection, its
+merchant notification address and scope check; the change history."""
 
 import streamlit as st
 
 from lib.core.settings import SPECS
-from lib.dashboard import actions, cached, labels, store_actions, ui
+from lib.dashboard import actions, cached, connection_view, labels, store_actions, ui
 from lib.dashboard.queries import setting_history
 from lib.dashboard.roles import Right
 from lib.dashboard.session import current_actor
@@ -51,14 +52,56 @@ with st.form("pd_settings_form", border=False):
                     st.text_input(spec.label, key=key, help=spec.help)
     st.form_submit_button("Save settings", type="primary", on_click=_save)
 
-with st.container(border=True):
-    st.subheader("Store connection")
-    st.caption("Checks that the store answers and which access scopes the app was granted.")
-    if st.button("Test connection", key="pd_set_store_test"):
-        try:
-            st.success(store_actions.test_store(actor))
-        except (actions.ActionError, PermissionError) as exc:
-            st.error(str(exc))
+
+def _save_contact(store: connection_view.StoreView, key: str) -> None:
+    done = f"Merchant notifications of {store.name} go to the new address"
+    args = (cached.db(), actor, store.id, st.session_state[key])
+    ui.run_action(done, store_actions.set_contact_email, *args)
+
+
+def _show_scopes(report: connection_view.ScopeReport) -> None:
+    (st.warning if report.missing else st.success)(report.summary)
+    for line in report.lines:
+        if line.granted:
+            st.markdown(f":material/check_circle: `{line.handle}` granted")
+        else:
+            st.markdown(f":material/cancel: `{line.handle}` missing — {labels.plain(line.without)}")
+    if report.extra:
+        st.caption("Also granted: " + ", ".join(report.extra))
+    st.info(connection_view.PROTECTED_DATA, icon=":material/shield_person:")
+
+
+st.subheader("Shopify")
+version = connection_view.version_status()
+if version.warning:
+    st.warning(version.warning, icon=":material/update:")
+else:
+    st.caption(f"Admin API version {version.pinned}, inside Shopify's 12-month support window.")
+fallback = current["merchant_email"]
+for store in connection_view.store_views(cached.db()):
+    with st.container(border=True):
+        st.markdown(f"**{labels.plain(store.label)}**")
+        contact_key = f"pd_set_contact_{store.id}"
+        st.session_state.setdefault(contact_key, store.contact_email or "")
+        st.text_input(
+            "Merchant notification address",
+            key=contact_key,
+            help="Shopify's contact email of the shop, filled in at install. Leave empty to use "
+            "the fallback merchant email.",
+        )
+        st.caption(connection_view.mail_recipient(store, fallback))
+        save, test = st.columns(2)
+        save.button(
+            "Save address",
+            key=f"pd_set_contact_save_{store.id}",
+            on_click=_save_contact,
+            args=(store, contact_key),
+        )
+        if test.button("Test connection", key=f"pd_set_store_test_{store.id}"):
+            try:
+                _show_scopes(store_actions.test_connection(actor, store.shop_domain))
+            except (actions.ActionError, PermissionError) as exc:
+                st.error(str(exc))
 
 st.subheader("Change history")
 history = setting_history(cached.db())

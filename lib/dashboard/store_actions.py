@@ -10,12 +10,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from email_validator import EmailNotValidError, validate_email
+
 from lib.core.audit import append_event
 from lib.core.config import get_config
 from lib.core.db import Database
 from lib.core.enums import EventKind
 from lib.core.models import Delivery, Export, Store
 from lib.dashboard.actions import ActionError, load_request
+from lib.dashboard.connection_view import ScopeReport, scope_report
 from lib.dashboard.roles import Actor, Right, require
 from lib.jobs import delivery, exports
 from lib.store import StoreError, find_customers, store_client
@@ -131,12 +134,51 @@ def export_customer(db: Database, actor: Actor, store_id: int, customer: Any) ->
         return str(request.reference)
 
 
-def test_store(actor: Actor) -> str:
-    """Ask the store which access scopes the app has; a line for people, or ActionError."""
+def test_connection(actor: Actor, shop_domain: str | None = None) -> ScopeReport:
+    """*Test connection*: ask the store which scopes the app has, against the needed ones."""
     require(actor, Right.SETTINGS)
     try:
-        client = store_client()
-        scopes = access_scopes(client)
+        client = store_client(shop_domain=shop_domain)
+        granted = access_scopes(client)
     except StoreError as exc:
         raise ActionError(f"the store did not answer as expected: {exc}") from exc
-    return f"Connected to {client.base_url}: scopes {', '.join(scopes) or 'none'}"
+    return scope_report(shop_domain or client.base_url, granted)
+
+
+def set_contact_email(db: Database, actor: Actor, store_id: int, email: str) -> str | None:
+    """Change where a store's merchant notifications go; audited when it changes.
+
+    An empty `email` clears the store's address, so its mails go to the `merchant_email` fallback.
+
+    Returns:
+        The address now stored (normalised), or None when the store uses the fallback.
+    """
+    require(actor, Right.SETTINGS)
+    text = email.strip()
+    address = None
+    if text:
+        try:
+            address = validate_email(text, check_deliverability=False).normalized
+        except EmailNotValidError as exc:
+            raise ActionError(f"{text!r} is not a valid email address.") from exc
+    with db.write() as session:
+        store = session.get(Store, store_id)
+        if store is None:
+            raise ActionError(f"store {store_id} does not exist")
+        before = store.contact_email
+        if before == address:
+            return address
+        store.contact_email = address
+        append_event(
+            session,
+            actor=actor.email,
+            kind=EventKind.SETTING,
+            reason="store contact email changed",
+            details={
+                "store": store.shop_domain,
+                "key": "contact_email",
+                "before": before,
+                "after": address,
+            },
+        )
+    return address

@@ -57,7 +57,11 @@ ACTIONS: dict[str, tuple[Right, Action]] = {
         Right.UNMASK_REPORTS,
         lambda s, r: actions.report_link(actor(r), Scope(), ["email"], unmask=True),
     ),
-    "store_test": (Right.SETTINGS, lambda s, r: store_actions.test_store(actor(r))),
+    "store_test": (Right.SETTINGS, lambda s, r: store_actions.test_connection(actor(r))),
+    "contact_email": (
+        Right.SETTINGS,
+        lambda s, r: store_actions.set_contact_email(s.db, actor(r), s.store.id, "dpo@x.example"),
+    ),
     "export": (
         Right.EXPORT,
         lambda s, r: store_actions.start_export(s.db, actor(r), s.id("verified")),

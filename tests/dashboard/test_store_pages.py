@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import select
 
@@ -17,6 +18,7 @@ from lib.core.models import Delivery, Export, Job, RequestEvent
 from lib.dashboard import store_actions
 from lib.dashboard.roles import PermissionDenied, Role
 from lib.store.demo_data import add_demo_customer
+from lib.store.scopes import NEEDED
 from tests.conftest import make_store
 from tests.dashboard.conftest import actor, page
 from tests.jobs.test_export import run_worker
@@ -123,11 +125,31 @@ def test_customer_search_by_phone_and_email_keeps_spaces_inside_the_value(shop):
     assert [c.email for c in by_phone] == [c.email for c in by_email] == ["ada@example.com"]
 
 
-def test_store_connection_test(shop):
-    assert store_actions.test_store(actor("merchant")).startswith("Connected to http://127.0.0.1:")
+def test_store_connection_test_lists_granted_and_missing_scopes(shop):
+    report = store_actions.test_connection(actor("merchant"), "demo-shop.myshopify.com")
+    granted = {line.handle for line in report.lines if line.granted}
+    assert granted == {"read_customers", "read_orders", "read_all_orders"}  # the demo default
+    assert "write_customer_data_erasure" in {line.handle for line in report.missing}
     at = page("pages/settings.py", Role.MERCHANT).run()
-    at.button(key="pd_set_store_test").click().run()
-    assert at.success[0].value.startswith("Connected to")
+    at.button(key=f"pd_set_store_test_{shop.store_id}").click().run()
+    assert at.warning[0].value.startswith("Connected to demo-shop.myshopify.com, but 8 of the 11")
+    lines = [m.value for m in at.markdown]
+    assert any("`read_orders` granted" in line for line in lines)
+    assert any(
+        "`write_customer_data_erasure` missing — Erasure requests cannot be passed on" in line
+        for line in lines
+    )
+    assert "protected customer data access" in at.info[0].value and "Level 2" in at.info[0].value
+
+
+def test_store_connection_test_with_every_scope_granted(shop):
+    every = [scope.handle for scope in NEEDED]
+    httpx.post(f"{shop.config.demo_store_url}/_demo/scopes", json={"scopes": every}, timeout=5)
+    at = page("pages/settings.py", Role.MERCHANT).run()
+    at.button(key=f"pd_set_store_test_{shop.store_id}").click().run()
+    assert at.success[0].value == (
+        "Connected to demo-shop.myshopify.com: all 11 needed scopes are granted."
+    )
 
 
 def test_an_unreachable_store_is_a_clear_error(app_db, monkeypatch):

@@ -25,7 +25,8 @@ from tests.servers import loopback_socket, serve_in_thread
 
 SHOP = "demo-shop.myshopify.com"
 PROXY_SECRET = "test-proxy-secret"
-MERCHANT = "merchant@example.com"
+MERCHANT = "owner@demo-shop.test"
+"""The test store's own contact address (make_store), where its merchant notifications go."""
 ADA = ("101", "Ada", "Lovelace", "ada@example.com", "DE")
 sqlite_only = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 """For HTTP-level behaviour: the data-layer twins of these tests run on both databases."""

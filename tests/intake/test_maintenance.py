@@ -130,7 +130,7 @@ def test_deadline_reminders_go_once_per_request_and_respect_the_toggle(
         [mail] = session.scalars(
             select(OutboxMail).where(OutboxMail.template == "merchant_deadline")
         )
-    assert mail.to_addr == "merchant@example.com" and due_soon.reference in mail.subject
+    assert mail.to_addr == "owner@demo-shop.test" and due_soon.reference in mail.subject
     assert "day" in mail.text_body and "left" in mail.text_body
     with db.write() as session:
         set_setting(session, "notify_merchant_deadline", False, "test")

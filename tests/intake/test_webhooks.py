@@ -72,7 +72,7 @@ def test_data_request_becomes_an_export_request_with_both_clocks(intake: Intake)
     assert receipt.request_id == request.id
     # The merchant hears of it; the customer asked Shopify, not the storefront.
     assert [(m.template, m.to_addr) for m in intake.outbox()] == [
-        ("merchant_request", "merchant@example.com")
+        ("merchant_request", "owner@demo-shop.test")  # the store's own contact address
     ]
 
 

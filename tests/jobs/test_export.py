@@ -117,7 +117,7 @@ def test_package_holds_every_order_and_line_item_of_the_customer(
     assert job.progress_total is not None and job.progress_done == job.progress_total >= 3
     assert request_row(db, request_id).status == Status.READY_FOR_REVIEW
     assert kinds.count(EventKind.EXPORT) == 1
-    assert mail.to_addr == "merchant@example.com" and "/request?ref=" in mail.text_body
+    assert mail.to_addr == "owner@demo-shop.test" and "/request?ref=" in mail.text_body
 
     path = Path(export.path)
     assert (
