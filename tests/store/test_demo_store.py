@@ -8,6 +8,7 @@ import pytest
 from lib.core.db import Database
 from lib.store.api import FIND_CUSTOMERS, ORDERS
 from lib.store.demo_data import add_demo_customer
+from lib.store.schema import check
 from tests.store.helpers import SHOP, TOKEN, post, running_store
 
 QUERY = "query($q: String) { customers(first: 5, query: $q) { nodes { id email numberOfOrders } } }"
@@ -127,3 +128,106 @@ def test_faults_are_injected_and_counted(sqlite_db: Database) -> None:
             post(server, "/_demo/faults", {"explode": True})
     assert (stats["errors_5xx"], stats["errors_429"], stats["dropped"]) == (1, 1, 1)
     assert stats["answered"] == 1 and stats["requests"] == 4
+
+
+def test_documents_shopify_refuses_get_its_errors_and_no_data(sqlite_db: Database) -> None:
+    ada = add_demo_customer(sqlite_db, email="ada@example.com")
+    unknown = f'{{ customer(id: "gid://shopify/Customer/{ada.id}") {{ id fooBar }} }}'
+    with running_store(sqlite_db) as server:
+        answers = [graphql(server.url, {"query": text}) for text in ("query", unknown, "")]
+        stats = httpx.get(f"{server.url}/_demo/stats").json()
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    bare, field, empty = (a.json() for a in answers)
+    assert bare == {
+        "errors": [
+            {
+                "message": "Syntax Error: Expected '{', found <EOF>.",
+                "locations": [{"line": 1, "column": 6}],
+                "extensions": {"code": "parseError"},
+            }
+        ]
+    }
+    (error,) = field["errors"]
+    assert error["message"] == "Field 'fooBar' doesn't exist on type 'Customer'"
+    assert error["extensions"]["code"] == "undefinedField" and error["locations"]
+    assert "data" not in field and empty["errors"][0]["extensions"]["code"] == "parseError"
+    assert stats["answered"] == 0 and stats["points_spent"] == 0
+
+
+VALUES = """query Values($id: ID!) {
+  customer(id: $id) {
+    id legacyResourceId numberOfOrders
+    defaultAddress { country countryCodeV2 province provinceCode }
+    defaultPhoneNumber { smsMarketingConsent { state } }
+    amountSpent { amount currencyCode }
+    orders(first: 3) { nodes { id displayFulfillmentStatus displayFinancialStatus
+      shippingAddress { country countryCodeV2 } } }
+  }
+}"""
+
+
+def test_values_are_what_shopifys_schema_allows(sqlite_db: Database) -> None:
+    ada = add_demo_customer(sqlite_db, email="ada@example.com", country="US", province="CA")
+    with running_store(sqlite_db) as server:
+        variables = {"id": f"gid://shopify/Customer/{ada.id}"}
+        answer = graphql(server.url, {"query": VALUES, "variables": variables}).json()
+    assert "errors" not in answer
+    customer = answer["data"]["customer"]
+    assert customer["id"] == f"gid://shopify/Customer/{ada.id}"
+    assert customer["legacyResourceId"] == str(ada.id)  # UnsignedInt64: a string
+    assert customer["numberOfOrders"] == "3"
+    assert customer["defaultAddress"] == {
+        "country": "United States",
+        "countryCodeV2": "US",
+        "province": "California",
+        "provinceCode": "CA",
+    }
+    assert customer["defaultPhoneNumber"] == {"smsMarketingConsent": {"state": "NEVER_SUBSCRIBED"}}
+    assert customer["amountSpent"]["amount"] == "35.97"  # Decimal: a string
+    orders = customer["orders"]["nodes"]
+    assert [o["displayFulfillmentStatus"] for o in orders] == [
+        "FULFILLED",
+        "UNFULFILLED",
+        "PARTIALLY_FULFILLED",
+    ]
+    assert [o["displayFinancialStatus"] for o in orders] == ["PAID", "PAID", "REFUNDED"]
+    assert orders[0]["id"].startswith("gid://shopify/Order/")
+    assert orders[0]["shippingAddress"] == {"country": "United States", "countryCodeV2": "US"}
+
+
+def test_shop_facts_and_granted_scopes(sqlite_db: Database) -> None:
+    facts = """{ shop { name contactEmail ianaTimezone myshopifyDomain
+        shopAddress { countryCodeV2 } billingAddress { countryCodeV2 } }
+      currentAppInstallation { accessScopes { handle } } }"""
+    with running_store(sqlite_db) as server:
+        post(server, "/_demo/scopes", {"scopes": ["read_orders", "read_customers"]})
+        data = graphql(server.url, {"query": facts}).json()["data"]
+    assert data["shop"] == {
+        "name": "Demo Outfitters",
+        "contactEmail": "owner@demo-outfitters.example",
+        "ianaTimezone": "Europe/Berlin",
+        "myshopifyDomain": SHOP,
+        "shopAddress": {"countryCodeV2": "DE"},
+        "billingAddress": {"countryCodeV2": "DE"},
+    }
+    scopes = data["currentAppInstallation"]["accessScopes"]
+    assert scopes == [{"handle": "read_customers"}, {"handle": "read_orders"}]
+
+
+def test_a_repeated_document_is_not_validated_again(sqlite_db: Database) -> None:
+    body = {"query": "query Again { shop { name } }"}
+    with running_store(sqlite_db) as server:
+        graphql(server.url, body)
+        before = check.cache_info()
+        graphql(server.url, body)
+        after = check.cache_info()
+    assert (after.hits, after.misses) == (before.hits + 1, before.misses)
+
+
+def test_the_cost_limit_can_be_lowered_to_force_max_cost_exceeded(sqlite_db: Database) -> None:
+    with running_store(sqlite_db) as server:
+        post(server, "/_demo/faults", {"max_cost": 5})
+        refused = graphql(server.url, {"query": QUERY}).json()
+    (error,) = refused["errors"]
+    assert error["extensions"] == {"code": "MAX_COST_EXCEEDED", "cost": 7, "maxCost": 5}
+    assert "data" not in refused
