@@ -34,6 +34,7 @@ def bench_config(port: int) -> Config:
         shopify_api_secret=SECRET,
         rate_limit_ip_per_hour=UNLIMITED,
         rate_limit_email_per_hour=UNLIMITED,
+        trusted_proxy_hops=1,  # the load generator forwards addresses as Shopify's proxy does
         public_base_url=f"http://127.0.0.1:{port}",
         smtp_url="",
     )

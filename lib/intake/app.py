@@ -13,8 +13,13 @@ from fastapi.responses import JSONResponse, Response
 
 from lib.core.config import Config, get_config
 from lib.core.db import Database, DatabaseUnavailable, get_database
+from lib.core.network import LoopbackHostMiddleware, is_loopback
 from lib.intake import downloads, oauth, storefront, webhooks
-from lib.intake.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from lib.intake.middleware import (
+    BodyLimitMiddleware,
+    DatabaseBusyMiddleware,
+    SecurityHeadersMiddleware,
+)
 from lib.intake.pages import page_response
 from lib.intake.proxy import ProxyRefused
 
@@ -73,8 +78,14 @@ def create_app(db: Database | None = None, config: Config | None = None) -> Fast
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
         return JSONResponse({"status": "ok", "database": "ok"})
 
+    app.add_middleware(DatabaseBusyMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(
-        BodyLimitMiddleware, limit=BODY_LIMIT, limits={webhooks.WEBHOOK_PATH: WEBHOOK_BODY_LIMIT}
+        BodyLimitMiddleware,
+        limit=BODY_LIMIT,
+        limits={webhooks.WEBHOOK_PATH: WEBHOOK_BODY_LIMIT},
+        seconds=config.body_timeout_seconds,
     )
+    if is_loopback(config.intake_host) and config.trusted_proxy_hops == 0:
+        app.add_middleware(LoopbackHostMiddleware)  # only this machine's browser: DNS rebinding
     return app

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from lib.core.config import Config
+from lib.intake import ratelimit
 from lib.security import InvalidSignature, ProxyContext, verify_app_proxy_query
 
 log = logging.getLogger("privacy_desk.intake")
@@ -46,12 +47,12 @@ def raw_query(request: Request) -> str:
 
 
 def client_address(request: Request) -> str:
-    """The visitor's address: Shopify's proxy passes it in X-Forwarded-For, else the peer's."""
-    forwarded = request.headers.get("x-forwarded-for", "")
-    first = forwarded.split(",", 1)[0].strip()
-    if first:
-        return first[:64]
-    return request.client.host if request.client else "unknown"
+    """The visitor's address (`lib.intake.ratelimit.client_address`: TRUSTED_PROXY_HOPS)."""
+    return ratelimit.client_address(
+        request.client.host if request.client else None,
+        request.headers.get("x-forwarded-for", ""),
+        request.app.state.config.trusted_proxy_hops,
+    )
 
 
 def verify_proxy(request: Request, config: Config) -> ProxyContext:

@@ -1,4 +1,5 @@
-"""Fixed-window rate limits kept in the database, so that every intake replica shares them.
+"""Fixed-window rate limits kept in the database, so that every intake replica shares them, and
+the client address they count.
 
 One upsert per key and attempt (`INSERT … ON CONFLICT DO UPDATE … RETURNING`), atomic on SQLite
 and PostgreSQL alike: two replicas counting the same key at once never lose a hit. The upsert is
@@ -36,6 +37,22 @@ class Limit:
     key: str
     count: int
     window_s: int = WINDOW_SECONDS
+
+
+def client_address(peer: str | None, forwarded_for: str, trusted_hops: int) -> str:
+    """The visitor's address: the TCP peer, or behind `trusted_hops` proxies the address the
+    outermost of them saw.
+
+    Every proxy appends the address it received the request from to X-Forwarded-For, after
+    whatever the client wrote there itself; only the `trusted_hops`-th entry from the right was
+    written by a proxy we trust. With fewer entries the request did not come through them all,
+    and the peer is what we know.
+    """
+    if trusted_hops > 0:
+        entries = [entry.strip() for entry in forwarded_for.split(",")] if forwarded_for else []
+        if len(entries) >= trusted_hops and entries[-trusted_hops]:
+            return entries[-trusted_hops][:64]
+    return peer or "unknown"
 
 
 def window_start(at: datetime, window_s: int) -> datetime:

@@ -76,7 +76,12 @@ def test_intake_killed_right_after_a_2xx_loses_no_acknowledged_request(
     db: Database, tmp_path: Path
 ) -> None:
     make_store(db, SHOP)
-    config = Config(database_url=db.url, shopify_api_secret=SECRET, token_secret="crash-tokens")
+    config = Config(
+        database_url=db.url,
+        shopify_api_secret=SECRET,
+        token_secret="crash-tokens",
+        trusted_proxy_hops=1,  # the visitors' addresses come forwarded, as from Shopify's proxy
+    )
     env = environment(config)
     emails = [f"visitor{n}@example.org" for n in range(BURST)]
     first = start_intake(env, tmp_path / "logs", "intake-killed")

@@ -233,7 +233,9 @@ def test_500_concurrent_submissions_on_sqlite(sqlite_db: Database, tmp_path: Pat
     smtp = SmtpSink().start()
     try:
         with running_store(db) as store:
-            config = config_for(store, db, tmp_path / "exports", shopify_api_secret=SECRET)
+            config = config_for(
+                store, db, tmp_path / "exports", shopify_api_secret=SECRET, trusted_proxy_hops=1
+            )
             env = environment(config, SMTP_URL=smtp.url)
             intake = start_intake(env, tmp_path / "logs")
             worker = start_worker(env, tmp_path / "logs")
@@ -264,7 +266,9 @@ def test_500_concurrent_submissions_on_postgresql_two_intakes_four_workers(
     smtp = SmtpSink().start()
     try:
         with running_store(db) as store:
-            config = config_for(store, db, tmp_path / "exports", shopify_api_secret=SECRET)
+            config = config_for(
+                store, db, tmp_path / "exports", shopify_api_secret=SECRET, trusted_proxy_hops=1
+            )
             env = environment(config, SMTP_URL=smtp.url)
             logs = tmp_path / "logs"
             intakes = [start_intake(env, logs, f"intake{n}") for n in (1, 2)]

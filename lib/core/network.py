@@ -1,0 +1,83 @@
+"""Which addresses are this machine's own, and an ASGI guard against DNS rebinding.
+
+A server bound to loopback is reachable from this machine only, but a web page the developer
+opens can still make the browser talk to it: it points a name it controls at 127.0.0.1 and sends
+requests carrying that name in `Host`. Such requests are refused by `LoopbackHostMiddleware`,
+which accepts only the machine's own names with the server's port.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
+"""The names a browser on this machine uses for it (IPv6 in its bracketed URL form)."""
+REFUSED_HOST = (
+    b"This server answers only to localhost, 127.0.0.1 or [::1] with its port; open it at "
+    b"one of those addresses."
+)
+
+
+def is_loopback(host: str) -> bool:
+    """True when binding or connecting to `host` stays on this machine.
+
+    An empty host and the wildcards 0.0.0.0 and :: mean every interface, so they are not.
+    """
+    name = host.strip().strip("[]")
+    if name.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def allowed_hosts(port: int) -> frozenset[str]:
+    """The `Host` values of a browser on this machine talking to a server on `port`."""
+    return frozenset(f"{name}:{port}" for name in LOOPBACK_NAMES)
+
+
+class LoopbackHostMiddleware:
+    """Answer 421 (HTTP) or close (WebSocket) unless `Host` names this machine and the port.
+
+    The port is the one the connection arrived on (`scope["server"]`), so the check holds under
+    any port the server was given; a scope without a server address (an in-process test client)
+    is passed through, as it cannot come from a browser.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        server = scope.get("server")
+        if scope["type"] not in ("http", "websocket") or not server or not is_loopback(server[0]):
+            await self.app(scope, receive, send)
+            return
+        host = dict(scope["headers"]).get(b"host", b"").decode("latin-1").lower()
+        if host in allowed_hosts(server[1]):
+            await self.app(scope, receive, send)
+            return
+        if scope["type"] == "websocket":
+            await receive()  # websocket.connect; closing before accepting refuses the handshake
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 421,
+                "headers": [
+                    (b"content-type", b"text/plain; charset=utf-8"),
+                    (b"content-length", str(len(REFUSED_HOST)).encode()),
+                    (b"cache-control", b"no-store"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": REFUSED_HOST})
