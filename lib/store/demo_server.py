@@ -11,6 +11,8 @@ Tokens: `POST /admin/oauth/access_token` is Shopify's token endpoint for the one
 SHOPIFY_API_KEY / SHOPIFY_API_SECRET (`lib.store.demo_oauth`); GraphQL takes its unexpired
 tokens and the legacy static `DEMO_STORE_TOKEN`. `POST /_demo/revoke` withdraws a shop's tokens,
 `POST /_demo/oauth` sets the token lifetime or the client secret, `GET /_demo/oauth` counts grants.
+`/admin/oauth/authorize` is the consent page a merchant installs the app from
+(`lib.store.demo_consent`).
 
 It is a stdlib `ThreadingHTTPServer` so a test can drop a connection without answering.
 """
@@ -30,6 +32,7 @@ from typing import Any
 
 from lib.core.config import Config
 from lib.core.db import get_database
+from lib.store.demo_consent import AUTHORIZE_PATH, ConsentAnswer, approve, authorize_page
 from lib.store.demo_oauth import INVALID_TOKEN, TOKEN_PATH, DemoOAuth
 from lib.store.demo_store import DemoStore, Faults, Stats
 
@@ -78,9 +81,31 @@ class _Handler(BaseHTTPRequestHandler):
         kind = self.headers.get("Content-Type") or ""
         self._send(*self.server.oauth.token_request(kind, raw, self._shop()))
 
+    def _send_page(self, answer: ConsentAnswer) -> None:
+        raw = answer.html.encode()
+        self.send_response(answer.status)
+        if answer.location:
+            self.send_header("Location", answer.location)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def _approve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            self._send(413, {"errors": "body too large"})
+            return
+        form = self.rfile.read(length).decode("utf-8", "replace")
+        oauth = self.server.oauth
+        self._send_page(approve(form, oauth.client_id, oauth.client_secret, oauth.issue_code))
+
     def do_GET(self) -> None:
         store = self.server.store
-        if self.path == "/_demo/stats":
+        path, _, query = self.path.partition("?")
+        if path == AUTHORIZE_PATH:
+            self._send_page(authorize_page(query, self.server.oauth.client_id))
+        elif self.path == "/_demo/stats":
             self._send(200, {**asdict(store.stats), "faults": asdict(store.faults)})
         elif self.path == "/_demo/oauth":
             self._send(200, self.server.oauth.report())
@@ -93,6 +118,9 @@ class _Handler(BaseHTTPRequestHandler):
         store = self.server.store
         if self.path.split("?")[0] == TOKEN_PATH:
             self._token_request()
+            return
+        if self.path.split("?")[0] == AUTHORIZE_PATH:
+            self._approve()
             return
         body = self._body()
         if body is None:
