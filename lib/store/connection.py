@@ -283,9 +283,14 @@ class ConnectionAuth(httpx.Auth):
         return self._credentials
 
     def adopt(self, credentials: Credentials) -> None:
-        """Take credentials read from the database if they are newer than ours."""
+        """Take credentials read from the database: a newer token, or ours with its stored
+        expiry (a token read before another thread renewed it is not taken back)."""
         with self._lock:
-            if credentials.refreshed_at >= self._credentials.refreshed_at:
+            ours = self._credentials
+            if (
+                credentials.access_token == ours.access_token
+                or credentials.refreshed_at >= ours.refreshed_at
+            ):
                 self._credentials = credentials
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
