@@ -1,12 +1,13 @@
 """Installing the app on a shop: Shopify's OAuth authorization-code grant, checked step by step.
 
-`begin_install` answers Shopify's signed request to the app URL with the shop's consent page
-address and a `state` nonce; `complete_install` checks the signed callback and turns the code
-into a stored, encrypted connection. The nonce is a signed token of `lib.security` naming the
-shop, valid `STATE_TTL_S`: the browser holds it in a cookie, so a callback must come from the
-browser that began the install (a link made by someone else fails), and it is spent in
-`used_tokens` in the same transaction that stores the connection, so it works once. Nothing is
-written at the start (an open endpoint must not fill a table) nor for any refused callback.
+`begin_install` answers Shopify's signed request to the app URL (or the dashboard's reconnect
+link) with the shop's consent page address and a `state` nonce; `complete_install` checks the
+signed callback and turns the code into a stored, encrypted connection. The nonce is a signed
+token of `lib.security` naming the shop, valid `STATE_TTL_S`: the browser holds it in a cookie,
+so a callback must come from the browser that began the install (a link made by someone else
+fails), and it is spent in `used_tokens` in the same transaction that stores the connection, so
+it works once. Nothing is written at the start (an open endpoint must not fill a table) nor for
+any refused callback.
 
 Every refusal is an `InstallRefused` with one sentence for the merchant.
 """
@@ -116,8 +117,23 @@ def _scopes(config: Config) -> str:
     return ",".join(s.strip() for s in config.shopify_scopes.split(",") if s.strip())
 
 
+def _shop_to_install(config: Config, query_string: str, now: datetime) -> str:
+    """The shop of an install request: Shopify's signed one is checked in full; a bare
+    `?shop=` (the dashboard's *Reconnect this store* link, which cannot carry a signature that
+    lasts) names the shop only. Both are safe to start from, as in Shopify's own library: this
+    step writes nothing, the merchant approves on Shopify under their own login, and the
+    callback is checked in full."""
+    params = urllib.parse.parse_qs(query_string, keep_blank_values=True)
+    if "hmac" in params or "timestamp" in params:
+        return _verified(config, query_string, now)["shop"]
+    shops = params.get("shop", [])
+    if len(shops) != 1 or not SHOP_PATTERN.fullmatch(shops[0]):
+        raise InstallRefused(NOT_A_SHOP)
+    return shops[0]
+
+
 def begin_install(config: Config, query_string: str, now: datetime | None = None) -> InstallStart:
-    """Check Shopify's signed request to the app URL; return the consent page to redirect to.
+    """Check the request to the app URL; return the consent page to redirect to.
 
     The query asks for an offline token (`grant_options[]` empty) exactly as Shopify's library
     does; that the token expires is asked for when the code is exchanged (`expiring=1`).
@@ -125,7 +141,7 @@ def begin_install(config: Config, query_string: str, now: datetime | None = None
     now = now or utcnow()
     if not config.shopify_api_key:
         raise InstallRefused(NOT_CONFIGURED, status=503)
-    shop = _verified(config, query_string, now)["shop"]
+    shop = _shop_to_install(config, query_string, now)
     state = issue_token(config.token_secret, STATE_PURPOSE, shop, STATE_TTL_S, now=now.timestamp())
     query = urllib.parse.urlencode(
         [

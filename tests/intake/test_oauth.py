@@ -191,6 +191,18 @@ def test_install_through_the_consent_page_connects_the_store(
 
 
 @sqlite_only
+def test_reconnect_link_without_signature_starts_an_install(app: Intake) -> None:
+    """The dashboard's *Reconnect this store* link is `/auth/install?shop=…`: nothing to sign
+    it with that would last; the consent on Shopify and the signed callback protect the rest."""
+    before = counts(app.db)
+    started = app.http.get(f"/auth/install?shop={SHOP}")
+    assert started.status_code == 302
+    assert STATE_COOKIE in started.headers["set-cookie"]
+    assert "/admin/oauth/authorize?client_id=" in started.headers["location"]
+    assert counts(app.db) == before
+
+
+@sqlite_only
 def test_replayed_state_with_its_cookie_is_refused(app: Intake, demo: DemoStoreServer) -> None:
     started = begin(app)
     _page, form = consent(app, started)
@@ -234,12 +246,24 @@ def _state(app: Intake) -> str:
         (lambda: install_query(secret="forged"), install.NOT_SIGNED),
         (lambda: install_query().replace("hmac=", "hmac=0"), install.NOT_SIGNED),
         (lambda: install_query().split("&hmac=")[0], install.NOT_SIGNED),
+        (lambda: "shop=evil.example.com", install.NOT_A_SHOP),
+        (lambda: f"shop={SHOP}&shop=demo-us.myshopify.com", install.NOT_A_SHOP),
         (lambda: install_query(age_s=600), install.EXPIRED),
         (lambda: install_query("evil.example.com"), install.NOT_A_SHOP),
         (lambda: install_query("demo-shop.myshopify.com.evil.com"), install.NOT_A_SHOP),
         (lambda: "", install.NOT_A_SHOP),
     ],
-    ids=["forged", "tampered", "unsigned", "expired", "other-domain", "suffix", "empty"],
+    ids=[
+        "forged",
+        "tampered",
+        "hmac-dropped",
+        "bare-other-domain",
+        "bare-two-shops",
+        "expired",
+        "other-domain",
+        "suffix",
+        "empty",
+    ],
 )
 def test_install_refusals(app: Intake, query: Callable[[], str], sentence: str) -> None:
     before = counts(app.db)
@@ -376,6 +400,13 @@ def test_app_uninstalled_disconnects_the_store_once(app: Intake, demo: DemoStore
             select(RequestEvent.details).where(RequestEvent.kind == "store")
         ).all()
     assert [k["action"] for k in kinds] == ["installed", "uninstalled"]
+    # Installed again (from the dashboard's reconnect link): connected with new tokens.
+    started = app.http.get(f"/auth/install?shop={SHOP}")
+    _page, form = consent(app, started)
+    assert app.http.get(callback_path(approve(demo, form))).status_code == 302
+    again = _connection(app.db)
+    assert (again.state, again.last_error) == ("connected", None)
+    assert again.access_token and again.refresh_token
 
 
 @sqlite_only
