@@ -7,6 +7,7 @@ import streamlit as st
 from lib.core.deadlines import REGIMES
 from lib.core.enums import OPEN_STATUSES, Channel, RequestType, Status
 from lib.dashboard import cached, labels, ui
+from lib.dashboard.masking import identity_search_refusal
 from lib.dashboard.roles import Right
 from lib.dashboard.session import current_actor
 from lib.dashboard.worklist import COUNT_CAP, DUE_WINDOWS, PAGE_SIZES, SORTS, RequestQuery
@@ -79,6 +80,9 @@ query = RequestQuery(
     today=cached.today(),
 )
 masked = not actor.can(Right.SEE_IDENTITIES)
+if masked and (refusal := identity_search_refusal(search)):
+    st.error(refusal, icon=":material/visibility_off:")
+    st.stop()
 total = cached.request_count(cached.url(), replace(query, page=0, sort="days_left"))
 if total == 0:
     ui.empty("No request matches these filters.", "clear the search or pick more statuses.")

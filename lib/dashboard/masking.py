@@ -92,3 +92,25 @@ def mask_phone(phone: str | None) -> str:
         return ""
     digits = [c for c in phone if c.isdigit()]
     return f"{MASK}{''.join(digits[-2:])}"
+
+
+IDENTITY_SEARCH_REFUSED = (
+    "Your role sees masked identities, so it cannot search by a whole email address or phone "
+    "number (that would confirm who asked). Search by reference (DSR-…) or part of a name."
+)
+PHONE_DIGITS = 6  # enough digits to single out a person; references and years have fewer
+
+
+def identity_search_refusal(text: str) -> str | None:
+    """Why a masked role may not run this search, or None: a term with an email's local part
+    and `@`, or one that is a phone number (digits and separators, PHONE_DIGITS or more)."""
+    term = text.strip()
+    if term.upper().startswith("DSR-"):
+        return None
+    local, at, _ = term.partition("@")
+    if at and local.strip():
+        return IDENTITY_SEARCH_REFUSED
+    digits = [c for c in term if c.isdigit()]
+    if len(digits) >= PHONE_DIGITS and all(c.isdigit() or c in "+-(). /" for c in term):
+        return IDENTITY_SEARCH_REFUSED
+    return None

@@ -57,7 +57,9 @@ def _export_from_customers_page(shop: Shop) -> str:
     assert at.subheader[0].value == "Ada Lovelace"
     assert [m.value for m in at.metric][:2] == ["DE", "3"]
     at.button(key="pd_cu_export").click().run()
-    assert [s.value for s in at.success] == ["Export started for ada@example.com"]
+    assert [s.value for s in at.success] == [
+        "Export started for ada@example.com from Demo Shop (demo-shop.myshopify.com)"
+    ]
     with shop.db.read() as session:
         job = session.scalars(select(Job).where(Job.kind == "export")).one()
     return job.created_by
