@@ -81,6 +81,17 @@ fallback = current["merchant_email"]
 for store in connection_view.store_views(cached.db()):
     with st.container(border=True):
         st.markdown(f"**{labels.plain(store.label)}**")
+        st.markdown(labels.plain(store.connection()))
+        expiry = store.token_expiry()
+        if expiry:
+            st.caption(expiry)
+        if store.needs_reconnect:
+            st.warning(store.reconnect_reason(), icon=":material/link_off:")
+            st.link_button(
+                "Reconnect this store",
+                connection_view.reconnect_url(store.shop_domain),
+                type="primary",
+            )
         contact_key = f"pd_set_contact_{store.id}"
         st.session_state.setdefault(contact_key, store.contact_email or "")
         st.text_input(

@@ -7,14 +7,16 @@ merchant loses; the version notice is `lib.store.versions.version_warning` for t
 
 from __future__ import annotations
 
+import urllib.parse
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 
 from lib.core.config import Config, get_config
 from lib.core.db import Database
-from lib.core.models import Store, utcnow
+from lib.core.enums import ConnectionMode, ConnectionState
+from lib.core.models import Store, StoreConnection, utcnow
 from lib.store.scopes import NEEDED, check_scopes
 from lib.store.versions import version_warning
 
@@ -84,30 +86,119 @@ def scope_report(store: str, granted: list[str]) -> ScopeReport:
     return ScopeReport(store, lines, check.extra)
 
 
+MODE_LABELS = {
+    ConnectionMode.OAUTH: "Installed from Shopify (authorization code, expiring offline token)",
+    ConnectionMode.CLIENT_CREDENTIALS: "The merchant's own app (client credentials, daily token)",
+    ConnectionMode.STATIC: "Access token of a custom app made before 2026",
+}
+STATE_LABELS = {
+    ConnectionState.CONNECTED: "Connected",
+    ConnectionState.NEEDS_RECONNECT: "Needs reconnecting",
+    ConnectionState.UNINSTALLED: "Uninstalled",
+}
+NO_CONNECTION = (
+    "No connection stored yet: the store uses SHOPIFY_SHOP and SHOPIFY_ACCESS_TOKEN, or the "
+    "demo store when no real shop is configured."
+)
+
+
 @dataclass(frozen=True, slots=True)
 class StoreView:
-    """A store as the Settings page lists it, with where its merchant mails go."""
+    """A store as the Settings page lists it: its connection and where its merchant mails go."""
 
     id: int
     name: str
     shop_domain: str
     contact_email: str | None
+    mode: str | None = None
+    state: str | None = None
+    access_expires_at: datetime | None = None
+    refresh_expires_at: datetime | None = None
+    last_error: str | None = None
 
     @property
     def label(self) -> str:
         """`Name (shop.myshopify.com)` for pickers and headings."""
         return f"{self.name} ({self.shop_domain})"
 
+    @property
+    def needs_reconnect(self) -> bool:
+        """True when its token cannot be used until the merchant installs the app again."""
+        return self.state in (ConnectionState.NEEDS_RECONNECT, ConnectionState.UNINSTALLED)
+
+    def reconnect_reason(self) -> str:
+        """Why the store must be connected again, for the warning beside the reconnect link."""
+        if self.state == ConnectionState.UNINSTALLED:
+            return (
+                "The app was uninstalled from this shop; its tokens are deleted and its jobs wait."
+            )
+        return (
+            f"Shopify refused to renew this shop's token ({self.last_error or 'no reason given'}); "
+            "its jobs wait until it is connected again."
+        )
+
+    def connection(self) -> str:
+        """How the store is connected and in which state, in words."""
+        if self.mode is None or self.state is None:
+            return NO_CONNECTION
+        state = STATE_LABELS[ConnectionState(self.state)]
+        return f"{state} — {MODE_LABELS[ConnectionMode(self.mode)]}"
+
+    def token_expiry(self, now: datetime | None = None) -> str | None:
+        """When the access token (and an installed shop's refresh token) runs out, in words."""
+        if self.mode is None or self.needs_reconnect:
+            return None
+        now = now or utcnow()
+        if self.access_expires_at is None:
+            return "The access token does not expire."
+        left = (self.access_expires_at - now).total_seconds()
+        text = (
+            f"The access token expires in {duration(left)}; it is renewed automatically before."
+            if left > 0
+            else f"The access token expired {duration(-left)} ago; the next call renews it."
+        )
+        if self.refresh_expires_at is not None:
+            rest = duration((self.refresh_expires_at - now).total_seconds())
+            text += f" Its refresh token lasts {rest} more."
+        return text
+
+
+def duration(seconds: float) -> str:
+    """A span for people: `less than a minute`, `1 minute`, `5 hours`, `89 days`."""
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        count = int(seconds // size)
+        if count >= (2 if unit != "minute" else 1):
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return "less than a minute"
+
+
+def reconnect_url(shop_domain: str, config: Config | None = None) -> str:
+    """The intake's install link that connects the shop again (`/auth/install?shop=…`)."""
+    base = (config or get_config()).public_base_url.rstrip("/")
+    return f"{base}/auth/install?{urllib.parse.urlencode({'shop': shop_domain})}"
+
+
+_STORES = (
+    select(
+        Store.id,
+        Store.name,
+        Store.shop_domain,
+        Store.contact_email,
+        StoreConnection.mode,
+        StoreConnection.state,
+        StoreConnection.access_expires_at,
+        StoreConnection.refresh_expires_at,
+        StoreConnection.last_error,
+    )
+    .outerjoin(StoreConnection, StoreConnection.store_id == Store.id)
+    .order_by(Store.name, Store.id)
+)
+
 
 def store_views(db: Database) -> list[StoreView]:
-    """Every store, by name."""
+    """Every store with its connection (if one is stored), by name."""
     with db.read() as session:
-        rows = session.execute(
-            select(Store.id, Store.name, Store.shop_domain, Store.contact_email).order_by(
-                Store.name, Store.id
-            )
-        ).all()
-    return [StoreView(*row) for row in rows]
+        return [StoreView(*row) for row in session.execute(_STORES)]
 
 
 def mail_recipient(view: StoreView, fallback: str) -> str:
