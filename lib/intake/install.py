@@ -14,6 +14,7 @@ Every refusal is an `InstallRefused` with one sentence for the merchant.
 
 from __future__ import annotations
 
+import hmac
 import re
 import urllib.parse
 from dataclasses import dataclass
@@ -164,7 +165,7 @@ def begin_install(config: Config, query_string: str, now: datetime | None = None
 def _check_state(config: Config, params: dict[str, str], cookie: str | None, now: datetime) -> str:
     """The state's fingerprint, once it is ours, this browser's, this shop's and unexpired."""
     state = params.get("state", "")
-    if not state or not cookie or state != cookie:
+    if not state or not cookie or not hmac.compare_digest(state.encode(), cookie.encode()):
         raise InstallRefused(NO_STATE)
     try:
         claims = read_token(state, config.token_secret, STATE_PURPOSE, now=now.timestamp())

@@ -8,6 +8,8 @@ every refusal.
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -21,6 +23,7 @@ from lib.intake.install import (
 )
 from lib.intake.pages import page_response
 
+log = logging.getLogger("privacy_desk.install")
 router = APIRouter(tags=["install"])
 INSTALL_PATH = "/auth/install"
 STATE_COOKIE = "privacy_desk_oauth_state"
@@ -28,7 +31,8 @@ SETTINGS_PATH = "/settings"
 """The dashboard's Settings page (Streamlit names it after pages/settings.py)."""
 
 
-def _refusal(exc: InstallRefused) -> Response:
+def _refusal(request: Request, exc: InstallRefused) -> Response:
+    log.info("%s refused: %s", request.url.path, exc.message)  # our sentence, never the input
     context = {
         "title": "The app could not be installed",
         "message": exc.message,
@@ -51,7 +55,7 @@ def install(request: Request) -> Response:
     try:
         start = begin_install(config, request.url.query)
     except InstallRefused as exc:
-        return _refusal(exc)
+        return _refusal(request, exc)
     response = RedirectResponse(start.location, status_code=302)
     response.set_cookie(
         STATE_COOKIE,
@@ -80,7 +84,7 @@ async def callback(request: Request) -> Response:
     try:
         await run_in_threadpool(complete_install, db, config, request.url.query, cookie)
     except InstallRefused as exc:
-        response = _refusal(exc)
+        response = _refusal(request, exc)
     else:
         response = RedirectResponse(config.dashboard_url.rstrip("/") + SETTINGS_PATH, 302)
     response.delete_cookie(STATE_COOKIE, path=CALLBACK_PATH)

@@ -203,6 +203,19 @@ def test_reconnect_link_without_signature_starts_an_install(app: Intake) -> None
 
 
 @sqlite_only
+def test_state_cookie_is_secure_when_the_app_is_served_over_https(
+    make_intake: Callable[..., Intake], demo: DemoStoreServer
+) -> None:
+    app = make_intake(
+        shopify_api_key=CLIENT_ID, demo_store_url=demo.url, public_base_url="https://pd.example"
+    )
+    started = begin(app)
+    assert "Secure" in started.headers["set-cookie"]
+    asked = urllib.parse.parse_qs(urllib.parse.urlsplit(started.headers["location"]).query)
+    assert asked["redirect_uri"] == ["https://pd.example/auth/callback"]
+
+
+@sqlite_only
 def test_replayed_state_with_its_cookie_is_refused(app: Intake, demo: DemoStoreServer) -> None:
     started = begin(app)
     _page, form = consent(app, started)
