@@ -79,6 +79,9 @@ class SignInErrors:
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         error = (query.get("error") or [""])[0]
         description = (query.get("error_description") or [""])[0]
+        if not error and "code" not in query:  # the provider's post-logout redirect: no sign-in
+            await self.app(scope, receive, send)
+            return
 
         async def send_with_reason(message: Message) -> None:
             if message["type"] == "http.response.start" and 300 <= message["status"] < 400:
