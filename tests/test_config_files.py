@@ -3,6 +3,7 @@
 import tomllib
 
 from lib.core.config import PROJECT_ROOT, load_config
+from lib.store.schema import API_VERSION
 from lib.store.scopes import NEEDED, scopes_setting
 from lib.store.versions import PINNED
 
@@ -44,6 +45,7 @@ def test_shopify_app_toml_requests_exactly_the_needed_scopes() -> None:
 def test_shopify_app_toml_webhooks_pin_the_client_version_and_topics() -> None:
     webhooks = _app_toml()["webhooks"]
     assert webhooks["api_version"] == PINNED == load_config({}).shopify_api_version
+    assert PINNED == API_VERSION  # the vendored schema's version
     subscriptions = webhooks["subscriptions"]
     compliance = [t for s in subscriptions for t in s.get("compliance_topics", [])]
     topics = [t for s in subscriptions for t in s.get("topics", [])]

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import gzip
+import json
+import re
+
+from lib.store.schema import SCHEMA_FILE
 from lib.store.scopes import BY_HANDLE, NEEDED, check_scopes, scopes_setting
+
+NOT_IN_THE_SCHEMA = {"read_all_orders", "write_app_proxy"}
+"""Scopes that widen what other fields return (orders older than 60 days) or configure the app
+(its proxy) rather than guard a type or field, so the schema's access notes never name them."""
 
 
 def test_the_needed_scopes_cover_today_and_the_later_features() -> None:
@@ -45,3 +54,13 @@ def test_a_write_scope_covers_its_read_scope() -> None:
     assert "read_customers" not in missing and "write_customers" not in missing
     assert "write_orders" not in missing  # never needed
     assert check.granted == ("read_orders", "write_customers")
+
+
+def test_every_scope_name_is_one_shopifys_schema_requires_somewhere() -> None:
+    raw = gzip.decompress(SCHEMA_FILE.read_bytes()).decode()
+    named = set(re.findall(r"`((?:read|write)_[a-z_]+)`", raw))
+    for scope in NEEDED:
+        if scope.handle not in NOT_IN_THE_SCHEMA:
+            assert scope.handle in named, f"{scope.handle} is not a scope of the 2026-10 schema"
+    assert "write_privacy_settings" in named  # dataSaleOptOut's scope, not write_customers
+    assert json.loads(raw)["data"]["__schema"]["queryType"]["name"] == "QueryRoot"
