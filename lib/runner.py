@@ -1,4 +1,10 @@
-"""`make run`: start every Privacy Desk process locally and stop them all together."""
+"""`make run`: start every Privacy Desk process locally and stop them all together.
+
+With no real shop configured the demo store starts first, and once it answers every store is
+connected to it as a real shop of the merchant's own organisation is: the client-credentials
+grant (`lib.store.connect_client_credentials`), so the demo shops' tokens expire and are renewed
+like real ones.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +13,21 @@ import subprocess
 import sys
 import time
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
+from sqlalchemy import select
+
 from lib.core.config import PROJECT_ROOT, Config
+from lib.core.db import get_database
+from lib.core.models import Store
+from lib.store import StoreError, connect_client_credentials
 
 POLL_SECONDS = 0.5
 STOP_GRACE_SECONDS = 10
+DEMO_STORE_START_SECONDS = 15.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +37,8 @@ class Service:
     name: str
     argv: tuple[str, ...]
     url: str | None = None
+    started: Callable[[], None] | None = None
+    """Run once the process was started, before the next one starts (e.g. wait until it answers)."""
 
 
 SECRETS = PROJECT_ROOT / ".streamlit" / "secrets.toml"
@@ -40,7 +56,14 @@ def local_services(config: Config, secrets: Path = SECRETS) -> list[Service]:
     """The processes `make run` starts, in start order."""
     python = (sys.executable, "-m", "lib")
     intake = f"http://{config.intake_host}:{config.intake_port}"
-    demo_store = [Service("demo store", (*python, "store"), config.demo_store_url)]
+    demo_store = [
+        Service(
+            "demo store",
+            (*python, "store"),
+            config.demo_store_url,
+            started=lambda: connect_demo_shops(config),
+        )
+    ]
     return [
         *(demo_store if config.demo_mode else []),  # the shop when SHOPIFY_SHOP is unset
         Service("intake", (*python, "intake"), f"{intake}/healthz (try `python -m lib links`)"),
@@ -62,6 +85,30 @@ def local_services(config: Config, secrets: Path = SECRETS) -> list[Service]:
     ]
 
 
+def connect_demo_shops(config: Config, timeout: float = DEMO_STORE_START_SECONDS) -> list[str]:
+    """Wait until the demo store answers, then connect every store to it with the
+    client-credentials grant, as a real shop is; returns the shops connected. All of them: the
+    demo store forgets the tokens it issued when it stops."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            httpx.get(f"{config.demo_store_url.rstrip('/')}/health", timeout=1).raise_for_status()
+            break
+        except httpx.HTTPError:
+            if time.monotonic() > deadline:
+                where = config.demo_store_url
+                message = f"the demo store did not answer at {where} within {timeout:.0f} s"
+                raise StoreError(message) from None
+            time.sleep(POLL_SECONDS)
+    db = get_database(config.database_url)
+    with db.read() as session:
+        shops = list(session.scalars(select(Store.shop_domain).order_by(Store.id)))
+    for shop in shops:
+        connect_client_credentials(db, config, shop)
+        print(f"connected {shop} to the demo store (client credentials)", flush=True)
+    return shops
+
+
 def run_services(services: list[Service]) -> int:
     """Start `services`; when one exits or Ctrl-C is pressed, stop the rest. Returns the status."""
     running: list[tuple[Service, subprocess.Popen[bytes]]] = []
@@ -70,6 +117,12 @@ def run_services(services: list[Service]) -> int:
             running.append((service, subprocess.Popen(service.argv, cwd=PROJECT_ROOT)))
             where = f" at {service.url}" if service.url else ""
             print(f"started {service.name}{where}", flush=True)
+            if service.started is not None:
+                try:
+                    service.started()
+                except StoreError as exc:
+                    print(f"{service.name}: {exc}; stopping", flush=True)
+                    return 1
         while True:
             for service, process in running:
                 if process.poll() is not None:
