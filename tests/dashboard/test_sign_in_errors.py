@@ -28,9 +28,9 @@ from tests.servers import serve_in_thread
 
 async def callback(request: Request) -> RedirectResponse:
     """What Streamlit's `/oauth2callback` answers: a redirect home, with the identity cookie
-    only when the provider's answer held (here: when it brought a `code`)."""
+    only when the provider's answer held (here: the code "good")."""
     response = RedirectResponse("/desk/", status_code=302)
-    if request.query_params.get("code") and "error" not in request.query_params:
+    if request.query_params.get("code") == "good" and "error" not in request.query_params:
         response.set_cookie("_streamlit_user", "signed-claims", httponly=True)
     else:
         response.delete_cookie("_streamlit_user")
@@ -60,9 +60,9 @@ def test_the_providers_refusal_reaches_the_sign_in_screen(app_db):
                 "state": "s",
             },
         )
-        broken = http.get("/desk/oauth2callback", params={"code": "", "state": "s"})  # refused
+        broken = http.get("/desk/oauth2callback", params={"code": "bad", "state": "s"})  # refused
         logged_out = http.get("/desk/oauth2callback")  # the post-logout redirect comes here too
-        fine = http.get("/desk/oauth2callback", params={"code": "c", "state": "s"})
+        fine = http.get("/desk/oauth2callback", params={"code": "good", "state": "s"})
         other = http.get("/desk/")
     assert refused.status_code == 302
     text = reason(refused)
