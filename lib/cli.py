@@ -196,6 +196,19 @@ def cmd_intake(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tokens(_args: argparse.Namespace) -> int:
+    """Re-encrypt every stored store token with the first key of TOKEN_ENCRYPTION_KEYS."""
+    from lib.core.config import get_config
+    from lib.core.crypto import TokenKeyError, rotate_tokens
+
+    try:
+        count = rotate_tokens(_database(), get_config())
+    except TokenKeyError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"re-encrypted {count} stored tokens with the first key of TOKEN_ENCRYPTION_KEYS")
+    return 0
+
+
 def cmd_links(args: argparse.Namespace) -> int:
     """Print signed storefront links (as a guest, as customers) for the local walk-through."""
     from lib.core.config import get_config
@@ -305,6 +318,9 @@ def build_parser() -> argparse.ArgumentParser:
         return command
 
     add("migrate", cmd_migrate, "apply database migrations")
+
+    tokens = add("tokens", cmd_tokens, "stored store tokens: re-encrypt them with the newest key")
+    tokens.add_argument("action", choices=["rotate"])
 
     deadline = add("deadline", cmd_deadline, "print a request's legal due date")
     deadline.add_argument("--regime", required=True)

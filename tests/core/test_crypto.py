@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select
 
-from lib.core.config import Config
+from lib.core.config import PROJECT_ROOT, Config
 from lib.core.crypto import TokenKeyError, decrypt_token, encrypt_token, rotate_tokens
 from lib.core.db import Database
 from lib.core.models import StoreConnection
 from tests.conftest import make_store
+from tests.store.helpers import config_env
 
 OLD, NEW = Fernet.generate_key().decode(), Fernet.generate_key().decode()
 
@@ -72,3 +76,21 @@ def test_rotation_without_the_key_that_encrypted_changes_nothing(db: Database) -
         rotate_tokens(db, _config(NEW))
     with db.read() as session:
         assert session.scalars(select(StoreConnection.access_token)).one() == stored
+
+
+def test_the_rotate_command_re_encrypts_and_reports(sqlite_db: Database) -> None:
+    store = make_store(sqlite_db)
+    with sqlite_db.write() as session:
+        stored = encrypt_token(_config(OLD), "shpat_a")
+        session.add(StoreConnection(store_id=store.id, api_url="https://x", access_token=stored))
+    config = _config(NEW, OLD).replace(database_url=sqlite_db.url)
+    env = {**config_env(config), "PYTHONPATH": str(PROJECT_ROOT)}
+    command = [sys.executable, "-m", "lib", "tokens", "rotate"]
+    done = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == (
+        "re-encrypted 1 stored tokens with the first key of TOKEN_ENCRYPTION_KEYS"
+    )
+    with sqlite_db.read() as session:
+        rotated = session.scalars(select(StoreConnection.access_token)).one()
+    assert decrypt_token(_config(NEW), rotated) == "shpat_a"
