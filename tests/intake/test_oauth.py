@@ -12,6 +12,7 @@ import json
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
 import httpx
@@ -323,6 +324,24 @@ def test_callback_refusals(
     app.http.cookies.clear()
     headers = {"cookie": f"{STATE_COOKIE}={cookie}"} if cookie is not None else {}
     refused(app.http.get(path, headers=headers), sentence)
+    assert counts(app.db) == before
+
+
+@sqlite_only
+def test_expired_state_is_refused(app: Intake) -> None:
+    """A state older than STATE_TTL_S (the merchant left the consent page open) is refused."""
+    state = _state(app)
+    later = datetime.now(UTC) + timedelta(seconds=install.STATE_TTL_S + 1)
+    params = {
+        "code": "c0de",
+        "shop": SHOP,
+        "state": state,
+        "timestamp": str(int(later.timestamp())),
+    }
+    query = sign_oauth_query(params, PROXY_SECRET)
+    before = counts(app.db)
+    with pytest.raises(install.InstallRefused, match="took too long"):
+        install.complete_install(app.db, app.config, query, state, now=later)
     assert counts(app.db) == before
 
 
