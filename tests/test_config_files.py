@@ -39,7 +39,7 @@ def test_shopify_app_toml_has_what_shopify_cli_requires() -> None:
 def test_shopify_app_toml_requests_exactly_the_needed_scopes() -> None:
     requested = _app_toml()["access_scopes"]["scopes"].split(",")
     assert requested == [scope.handle for scope in NEEDED]
-    assert ",".join(requested) == scopes_setting()
+    assert ",".join(requested) == scopes_setting() == load_config({}).shopify_scopes
 
 
 def test_shopify_app_toml_webhooks_pin_the_client_version_and_topics() -> None:

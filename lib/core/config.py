@@ -60,7 +60,11 @@ class Config(BaseSettings):
     shopify_api_secret: str = "local-dev-secret"  # noqa: S105 - local walk-through only
     shopify_api_version: str = "2026-10"
     shopify_api_key: str = "local-dev-client-id"  # the app's client id
-    shopify_scopes: str = "read_customers,read_orders,read_all_orders"
+    shopify_scopes: str = (  # = lib.store.scopes.NEEDED and shopify.app.toml (a test checks)
+        "read_customers,read_orders,read_all_orders,write_app_proxy,write_customers,"
+        "write_customer_data_erasure,write_privacy_settings,read_draft_orders,read_gift_cards,"
+        "read_store_credit_accounts,read_store_credit_account_transactions"
+    )
     token_encryption_keys: str = ""  # Fernet keys, newest first; empty: derived from TOKEN_SECRET
     demo_store_token_lifetime: int = 86399  # seconds, like Shopify's client-credentials tokens
     token_secret: str = "local-dev-token-secret"  # noqa: S105 - local only
