@@ -37,7 +37,7 @@ from lib.store.demo_server import DemoStoreServer
 from lib.store.demo_store import DemoStore
 from lib.store.sync import SYNC_KIND
 from tests.intake.conftest import PROXY_SECRET, SHOP, Intake, sqlite_only
-from tests.store.helpers import FAST, TOKEN
+from tests.store.helpers import FAST, TOKEN, post
 
 CLIENT_ID = "test-client-id"
 DASHBOARD = "http://dashboard.test:8501"
@@ -342,6 +342,30 @@ def test_expired_state_is_refused(app: Intake) -> None:
     before = counts(app.db)
     with pytest.raises(install.InstallRefused, match="took too long"):
         install.complete_install(app.db, app.config, query, state, now=later)
+    assert counts(app.db) == before
+
+
+@sqlite_only
+def test_shop_that_fails_to_answer_after_the_exchange_stores_nothing(
+    app: Intake, demo: DemoStoreServer
+) -> None:
+    _page, form = consent(app, begin(app))
+    back = approve(demo, form)
+    post(demo, "/_demo/faults", {"error_next": 2})  # the shop query fails, retry included
+    before = counts(app.db)
+    response = app.http.get(callback_path(back))
+    assert response.status_code == 502 and install.SHOP_UNREADABLE in response.text
+    assert counts(app.db) == before
+
+
+@sqlite_only
+def test_unreachable_token_endpoint_stores_nothing(app: Intake, demo: DemoStoreServer) -> None:
+    _page, form = consent(app, begin(app))
+    back = approve(demo, form)
+    demo.stop()
+    before = counts(app.db)
+    response = app.http.get(callback_path(back))
+    assert response.status_code == 502 and install.UNREACHABLE in response.text
     assert counts(app.db) == before
 
 
