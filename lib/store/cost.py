@@ -11,7 +11,7 @@ sides agree on what a page costs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
@@ -47,6 +47,8 @@ class _Walk:
     schema: GraphQLSchema
     fragments: dict[str, FragmentDefinitionNode]
     variables: dict[str, Any]
+    flat: dict[tuple[int, str], list[FieldNode]] = field(default_factory=dict)
+    """`_fields` answers by (selection set, type): the actual cost asks once per returned node."""
 
 
 def operation_of(document: DocumentNode, name: str | None = None) -> OperationDefinitionNode:
@@ -122,15 +124,18 @@ def _start(
 
 def _fields(walk: _Walk, selections: SelectionSetNode, parent: _Composite) -> list[FieldNode]:
     """The fields selected on `parent` itself (fragments on the same type flattened)."""
-    out: list[FieldNode] = []
-    for node in selections.selections:
-        if isinstance(node, FieldNode):
-            out.append(node)
-        else:
-            fragment, on = _fragment(walk, node, parent)
-            if on is parent:
-                out.extend(_fields(walk, fragment, parent))
-    return out
+    key = (id(selections), parent.name)
+    if key not in walk.flat:
+        out: list[FieldNode] = []
+        for node in selections.selections:
+            if isinstance(node, FieldNode):
+                out.append(node)
+            else:
+                fragment, on = _fragment(walk, node, parent)
+                if on is parent:
+                    out.extend(_fields(walk, fragment, parent))
+        walk.flat[key] = out
+    return walk.flat[key]
 
 
 def _fragment(walk: _Walk, node: Any, parent: _Composite) -> tuple[SelectionSetNode, _Composite]:

@@ -13,8 +13,6 @@ import threading
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from graphql import OperationType
-
 from lib.core.db import Database
 from lib.store.cost import MAX_QUERY_COST, actual_cost, operation_of, requested_cost
 from lib.store.demo_exec import STANDARD_BUCKET, STANDARD_RESTORE_RATE, LeakyBucket, run
@@ -168,10 +166,9 @@ class DemoStore:
                 ],
                 "extensions": {"cost": {**cost, "throttleStatus": bucket.status()}},
             }
-        mutation = operation.operation == OperationType.MUTATION
         with self.db.read() as session:
             ctx = Context(session, shop, self.scopes)
-            data, errors = run(checked.document, variables, name, mutation, ctx)
+            data, errors = run(checked.document, operation, variables, ctx)
         actual = actual_cost(checked.document, data, variables, name)
         bucket.refund(max(0, requested - actual))
         status = bucket.status()
