@@ -20,6 +20,7 @@ from lib.store.versions import (
     version_warning,
     warn_if_unsupported,
 )
+from tests.mail.smtp_sink import free_port
 
 DEC_2026 = date(2026, 12, 4)
 
@@ -95,3 +96,21 @@ def test_the_worker_warns_at_start_about_a_version_out_of_support(sqlite_db: Dat
     )
     assert worker.returncode == 0, worker.stderr
     assert "SHOPIFY_API_VERSION 2019-04 left Shopify's support window" in worker.stderr
+
+
+def test_the_intake_warns_at_start_about_a_version_out_of_support(sqlite_db: Database) -> None:
+    env = {**os.environ, "DATABASE_URL": sqlite_db.url, "SHOPIFY_API_VERSION": "2019-04"}
+    command = [sys.executable, "-m", "lib", "intake", "--port", str(free_port())]
+    with subprocess.Popen(
+        command, cwd=PROJECT_ROOT, env=env, stderr=subprocess.PIPE, text=True
+    ) as intake:
+        lines = []
+        try:
+            assert intake.stderr is not None
+            for line in intake.stderr:  # the warning comes before uvicorn says it has started
+                lines.append(line)
+                if "support window" in line or "startup complete" in line:
+                    break
+        finally:
+            intake.terminate()
+    assert "SHOPIFY_API_VERSION 2019-04 left Shopify's support window" in lines[-1], lines
