@@ -5,6 +5,8 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+OIDC := tests/e2e/oidc
+OIDC_INSTALLED := $(OIDC)/node_modules/.package-lock.json
 
 .PHONY: run test bench lint format clean schema
 
@@ -17,11 +19,23 @@ $(STAMP): requirements.txt
 run: $(STAMP)
 	$(PY) -m lib run
 
-test: $(STAMP)
+test: $(STAMP) $(OIDC_INSTALLED)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The OpenID Connect provider the sign-in browser tests start (tests/e2e/oidc, npm oidc-provider,
+# pinned by its lockfile); installed again only when the lockfile changes. Without npm the sign-in
+# browser tests are skipped with that reason; with CI=true npm is required.
+$(OIDC_INSTALLED): $(OIDC)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix $(OIDC) --no-audit --no-fund --loglevel=error && touch $@; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "error: npm is required in CI for the sign-in browser tests ($(OIDC))" >&2; exit 1; \
+	else \
+		echo "npm not found: the sign-in browser tests (tests/e2e/test_sign_in_*.py) will be skipped"; \
+	fi
 
 # The benchmark suite (docs/BENCHMARKS.md); e.g. make bench BENCH_ARGS="--requests 10000".
 bench: $(STAMP)
