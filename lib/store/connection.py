@@ -121,7 +121,7 @@ def save_connection(
         session.add(row)
     row.mode = ConnectionMode(mode)
     row.api_url = grant.api_url
-    row.refresh_token = None
+    row.refresh_token = row.refresh_expires_at = None
     row.connected_at = utcnow()
     _apply(config or get_config(), row, grant)
     session.flush()
