@@ -189,12 +189,13 @@ def run(
     operation: OperationDefinitionNode,
     variables: dict[str, Any],
     ctx: Context,
-) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-    """Resolve the operation over the demo data; returns (data, errors in Shopify's shape)."""
+) -> dict[str, Any]:
+    """The operation resolved over the demo data: `{data, errors?}` in Shopify's shape, or only
+    `{errors}` when the variables do not fit the operation (nothing ran)."""
     schema = demo_schema()
     coerced = get_variable_values(schema, operation.variable_definitions or (), variables)
     if isinstance(coerced, list):
-        return None, [shopify_error(error, "INVALID_VARIABLE") for error in coerced]
+        return {"errors": [shopify_error(error, "INVALID_VARIABLE") for error in coerced]}
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
@@ -207,7 +208,7 @@ def run(
         data = walk.object(kind, root, [operation.selection_set], [])
     except _Null:
         data = None
-    return data, walk.errors
+    return {"data": data, "errors": walk.errors} if walk.errors else {"data": data}
 
 
 @dataclass

@@ -168,8 +168,8 @@ class DemoStore:
             }
         with self.db.read() as session:
             ctx = Context(session, shop, self.scopes)
-            data, errors = run(checked.document, operation, variables, ctx)
-        actual = actual_cost(checked.document, data, variables, name)
+            answer = run(checked.document, operation, variables, ctx)
+        actual = actual_cost(checked.document, answer.get("data"), variables, name)
         bucket.refund(max(0, requested - actual))
         status = bucket.status()
         with self.lock:
@@ -177,9 +177,6 @@ class DemoStore:
             self.stats.points_requested += requested
             self.stats.points_spent += actual
             self.stats.last_status = status
-        answer: dict[str, Any] = {} if data is None else {"data": data}
-        if errors:
-            answer["errors"] = errors
         cost = {"requestedQueryCost": requested, "actualQueryCost": actual}
         answer["extensions"] = {"cost": {**cost, "throttleStatus": status}}
         return answer

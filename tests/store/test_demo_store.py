@@ -231,3 +231,29 @@ def test_the_cost_limit_can_be_lowered_to_force_max_cost_exceeded(sqlite_db: Dat
     (error,) = refused["errors"]
     assert error["extensions"] == {"code": "MAX_COST_EXCEEDED", "cost": 7, "maxCost": 5}
     assert "data" not in refused
+
+
+def test_directives_unserved_fields_and_bad_variables(sqlite_db: Database) -> None:
+    ada = add_demo_customer(sqlite_db, email="ada@example.com")
+    query = """query Parts($skip: Boolean!, $first: Int!) {
+      shop { name @skip(if: $skip) myshopifyDomain }
+      customers(first: $first) { nodes { id lastOrder { id } } }
+    }"""
+    rooted = "{ shop { name plan { publicDisplayName } } }"  # Shop.plan and shop are non-null
+    with running_store(sqlite_db) as server:
+        body = {"query": query, "variables": {"skip": True, "first": 1}}
+        partial = graphql(server.url, body).json()
+        nulled = graphql(server.url, {"query": rooted}).json()
+        body = {"query": query, "variables": {"skip": "yes", "first": 1}}
+        invalid = graphql(server.url, body).json()
+    assert partial["data"] == {
+        "shop": {"myshopifyDomain": SHOP},  # name skipped
+        "customers": {"nodes": [{"id": f"gid://shopify/Customer/{ada.id}", "lastOrder": None}]},
+    }
+    (error,) = partial["errors"]
+    assert error["extensions"]["code"] == "DEMO_STORE_UNSUPPORTED"
+    assert error["path"] == ["customers", "nodes", 0, "lastOrder"]
+    assert "Customer.lastOrder" in error["message"]
+    assert nulled["data"] is None and nulled["errors"][0]["path"] == ["shop", "plan"]
+    assert "data" not in invalid
+    assert invalid["errors"][0]["extensions"]["code"] == "INVALID_VARIABLE"
