@@ -8,6 +8,7 @@ import threading
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import func, select, text, update
 
@@ -289,3 +290,19 @@ def test_tokens_never_reach_logs_or_error_messages(
 def _tokens(db: Database, config, store_id: int) -> set[str]:
     row = connection_of(db, store_id)
     return {decrypt_token(config, row.access_token), decrypt_token(config, row.refresh_token)}
+
+
+def test_a_rotated_client_secret_makes_client_credentials_stores_need_reconnecting(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    db, store = sqlite_db, make_store(sqlite_db)
+    with oauth_store(db) as server:
+        config = oauth_config(server, db, tmp_path)
+        connect_client_credentials(db, config, SHOP)
+        refused = httpx.post(f"{server.url}/_demo/oauth", json={"lifetime": 1}, timeout=5)
+        assert refused.status_code == 400 and "lifetime" in refused.json()["errors"]
+        post(server, "/_demo/oauth", {"client_secret": "rotated-in-the-dev-dashboard"})
+        _make_due(db, store.id)
+        with pytest.raises(StoreNeedsReconnect, match="invalid_client"):
+            access_scopes(store_client(config, SHOP))
+    assert connection_of(db, store.id).state == ConnectionState.NEEDS_RECONNECT
