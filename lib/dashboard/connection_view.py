@@ -152,14 +152,13 @@ class StoreView:
         if self.access_expires_at is None:
             return "The access token does not expire."
         left = (self.access_expires_at - now).total_seconds()
-        text = (
-            f"The access token expires in {duration(left)}; it is renewed automatically before."
-            if left > 0
-            else f"The access token expired {duration(-left)} ago; the next call renews it."
-        )
+        if left > 0:
+            text = f"The access token expires in {duration(left)}; it is renewed before then."
+        else:
+            text = f"The access token expired {duration(-left)} ago; the next call renews it."
         if self.refresh_expires_at is not None:
             rest = duration((self.refresh_expires_at - now).total_seconds())
-            text += f" Its refresh token lasts {rest} more."
+            text += f" Its refresh token is good for another {rest}."
         return text
 
 

@@ -132,8 +132,8 @@ def test_token_expiry_in_words_for_each_kind_of_connection(app_db) -> None:
     _connect(app_db, legacy.id, mode=ConnectionMode.STATIC)
     views = {v.id: v for v in connection_view.store_views(app_db)}
     assert views[installed.id].token_expiry(NOW) == (
-        "The access token expires in 42 minutes; it is renewed automatically before. "
-        "Its refresh token lasts 89 days more."
+        "The access token expires in 42 minutes; it is renewed before then. "
+        "Its refresh token is good for another 89 days."
     )
     assert views[own.id].token_expiry(NOW) == (
         "The access token expired 3 minutes ago; the next call renews it."
