@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import BigInteger, bindparam, func, select
+from sqlalchemy import BigInteger, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -40,6 +40,7 @@ from lib.intake.customers import (
 )
 from lib.intake.ratelimit import Limit, hit
 from lib.mail.notifications import (
+    notify_customer,
     on_request_received,
     on_verified,
     read_settings,
@@ -63,6 +64,16 @@ _OPEN_TWIN = (
     .order_by(Request.id)
     .limit(1)
 )
+_OPEN_TWIN_ID = _OPEN_TWIN.with_only_columns(Request.id)
+_FILL_IN = (
+    update(Request)
+    .where(Request.id == bindparam("twin_id"))
+    .values(
+        name=func.coalesce(Request.name, bindparam("name")),
+        country=func.coalesce(Request.country, bindparam("country")),
+    )
+)
+"""What a repeat adds to its open request: the name and country the customer record knows."""
 _ADVISORY_LOCK = select(func.pg_advisory_xact_lock(bindparam("key", type_=BigInteger())))
 
 
@@ -230,6 +241,34 @@ def _duplicate(session: Session, request: Request, channel: Channel, now: dateti
     )
 
 
+def _repeat(
+    session: Session,
+    config: Config,
+    store: Store,
+    twin_id: int,
+    customer: CustomerInfo | None,
+    now: datetime,
+) -> Submission:
+    """A guest asks again while a request of theirs is open, with the work of opening one.
+
+    Opening writes the request's row, then changes it, queues one mail and appends its events; a
+    repeat fills in its open request's row, reads it, queues one mail to the address (the
+    *Verify Request* link again, or the confirmation that it is being handled) and appends the
+    `duplicate_submit` event. The same statements on the same tables and the same queued mail,
+    so the time of the answer does not tell whether the email has an open request.
+    """
+    found = {"name": customer.name, "country": customer.country} if customer else {}
+    session.execute(_FILL_IN, {"twin_id": twin_id, "name": None, "country": None, **found})
+    twin = session.get_one(Request, twin_id)
+    if twin.status == Status.PENDING_VERIFICATION:
+        send_verification(session, twin, store, config=config)
+    else:
+        repeat = f"customer:repeat:{twin.id}:{now.timestamp()}"
+        notify_customer(session, twin, store, event="verified", dedupe_key=repeat)
+    _duplicate(session, twin, Channel.GUEST, now)
+    return Submission(twin.id, False, twin.status)
+
+
 def submit_guest(
     db: Database,
     config: Config,
@@ -242,8 +281,9 @@ def submit_guest(
 ) -> Submission:
     """Take a logged-out visitor's request: stored unverified, *Verify Request* mail queued.
 
-    `email` must come from `normalise_email`. Known and unknown addresses go through the same
-    queries; the customer record only fills in the name and country.
+    `email` must come from `normalise_email`. Known and unknown addresses, with or without an
+    open request, go through the same statements and queue one mail (`_repeat`); the customer
+    record only fills in the name and country.
 
     Raises:
         IntakeRefused: guest requests are switched off (403) or a rate limit is hit (429).
@@ -266,12 +306,11 @@ def submit_guest(
             now,
         )
         _serialise(session, store, email, kind)
-        twin = _open_twin(session, store, email, kind)
-        if twin is not None:
-            if twin.status == Status.PENDING_VERIFICATION:
-                send_verification(session, twin, store, config=config)
-            _duplicate(session, twin, Channel.GUEST, now)
-            return Submission(twin.id, False, twin.status)
+        twin_id = session.scalar(
+            _OPEN_TWIN_ID, {"store_id": store.id, "email": email, "kind": str(kind)}
+        )
+        if twin_id is not None:
+            return _repeat(session, config, store, twin_id, customer, now)
         request = _open(
             session,
             store,
