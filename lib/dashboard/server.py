@@ -20,7 +20,6 @@ import json
 import logging
 from collections.abc import AsyncIterator, Callable, Collection, Iterator
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any, Final
 
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
@@ -30,7 +29,7 @@ from starlette.routing import Route
 
 from lib.core.config import Config, get_config
 from lib.core.db import Database, get_database
-from lib.dashboard import actions, report_links, signin
+from lib.dashboard import actions, report_links, session, signin
 from lib.dashboard.report_links import LinkRefused, Refusal
 from lib.dashboard.roles import Actor, PermissionDenied
 
@@ -124,22 +123,14 @@ async def _stream(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
             await run_in_threadpool(close)
 
 
-def _session() -> ModuleType:
-    """`lib.dashboard.session`, imported late: its role cache may only be declared once
-    Streamlit's runtime exists (else Streamlit warns that it found none)."""
-    from lib.dashboard import session
-
-    return session
-
-
 def report_routes(
     base_path: str = "",
     *,
     db: Callable[[], Database] = get_database,
     config: Callable[[], Config] = get_config,
-    sign_in: Callable[[], bool] = lambda: _session().sign_in_configured(),
-    admins: Callable[[], Collection[str]] = lambda: _session().bootstrap_admins(),
-    local_ok: Callable[[], bool] = lambda: _session().local_mode_allowed(),
+    sign_in: Callable[[], bool] = lambda: session.sign_in_configured(),
+    admins: Callable[[], Collection[str]] = lambda: session.bootstrap_admins(),
+    local_ok: Callable[[], bool] = lambda: session.local_mode_allowed(),
     browser_session: Callable[[Request], str | None] = lambda r: cookie_session(r),
 ) -> list[Route]:
     """The route, under `base_path` (Streamlit's `server.baseUrlPath`, which custom routes of
