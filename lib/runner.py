@@ -61,7 +61,7 @@ def local_services(config: Config, secrets: Path = SECRETS) -> list[Service]:
             "demo store",
             (*python, "store"),
             config.demo_store_url,
-            started=lambda: connect_demo_shops(config),
+            started=None if config.shopify_admin_url else lambda: connect_demo_shops(config),
         )
     ]
     return [

@@ -60,6 +60,7 @@ class Config(BaseSettings):
     shopify_api_secret: str = "local-dev-secret"  # noqa: S105 - local walk-through only
     shopify_api_version: str = "2026-10"
     shopify_api_key: str = "local-dev-client-id"  # the app's client id
+    shopify_admin_url: str = ""  # e.g. https://{shop}; empty: the demo store without SHOPIFY_SHOP
     shopify_scopes: str = (  # = lib.store.scopes.NEEDED and shopify.app.toml (a test checks)
         "read_customers,read_orders,read_all_orders,write_app_proxy,write_customers,"
         "write_customer_data_erasure,write_privacy_settings,read_draft_orders,read_gift_cards,"
@@ -122,6 +123,13 @@ class Config(BaseSettings):
     def _seconds(cls, value: float) -> float:
         if value <= 0:
             raise ValueError("must be a number of seconds above 0")
+        return value
+
+    @field_validator("shopify_admin_url")
+    @classmethod
+    def _admin_url(cls, value: str) -> str:
+        if value and not (value.startswith(("https://", "http://")) and "{shop}" in value):
+            raise ValueError("must be an address with {shop} in it, such as https://{shop}")
         return value
 
     @field_validator("database_url")

@@ -86,8 +86,11 @@ class Credentials:
 
 
 def shop_base_url(config: Config, shop_domain: str) -> str:
-    """Where a shop's Admin API and token endpoint answer: the demo store while no real shop is
-    configured (SHOPIFY_SHOP empty), else `https://{shop}`. Stored on the connection row."""
+    """Where a shop's Admin API and token endpoint answer (stored on its connection row):
+    SHOPIFY_ADMIN_URL with the shop in it (`https://{shop}`), else the demo store while no real
+    shop is configured (SHOPIFY_SHOP empty), else `https://{shop}`."""
+    if config.shopify_admin_url:
+        return config.shopify_admin_url.replace("{shop}", shop_domain).rstrip("/")
     if config.demo_mode:
         return config.demo_store_url.rstrip("/")
     return shop_domain if shop_domain.startswith("http") else f"https://{shop_domain}"

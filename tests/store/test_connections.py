@@ -12,6 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select, text, update
 
+from lib.core.config import Config, ConfigError, load_config
 from lib.core.crypto import decrypt_token
 from lib.core.db import Database
 from lib.core.enums import ConnectionMode, ConnectionState
@@ -27,7 +28,7 @@ from lib.store import (
 )
 from lib.store.api import access_scopes
 from lib.store.client import ShopifyClient
-from lib.store.connection import ConnectionAuth, load_credentials
+from lib.store.connection import ConnectionAuth, load_credentials, shop_base_url
 from lib.store.demo_oauth import DemoOAuth
 from lib.store.grants import TokenGrant
 from tests.conftest import make_store
@@ -306,3 +307,13 @@ def test_a_rotated_client_secret_makes_client_credentials_stores_need_reconnecti
         with pytest.raises(StoreNeedsReconnect, match="invalid_client"):
             access_scopes(store_client(config, SHOP))
     assert connection_of(db, store.id).state == ConnectionState.NEEDS_RECONNECT
+
+
+def test_where_a_shop_answers_is_configured_once_for_every_shop() -> None:
+    shop = "acme.myshopify.com"
+    assert shop_base_url(Config(), shop) == Config().demo_store_url
+    assert shop_base_url(Config(shopify_shop="x.myshopify.com"), shop) == f"https://{shop}"
+    real = load_config({"SHOPIFY_ADMIN_URL": "https://{shop}"})
+    assert shop_base_url(real, shop) == f"https://{shop}"
+    with pytest.raises(ConfigError, match=r"SHOPIFY_ADMIN_URL='https://shopify.com' .*\{shop\}"):
+        load_config({"SHOPIFY_ADMIN_URL": "https://shopify.com"})
