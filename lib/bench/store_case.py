@@ -1,5 +1,6 @@
-"""Store export case: one customer's orders exported from the demo store at Shopify's Standard
-plan limits, held against the rate limit itself.
+"""Store cases. `store_export`: one customer's orders exported from the demo store at Shopify's
+Standard plan limits, held against the rate limit itself. `demo_store`: the demo store's start
+(to its first answer) against issue 11's 2 s budget, with its order-page latency and memory.
 
 The limit is the restore rate: no client can spend points faster for long. The ratio is the
 steady efficiency of `lib.jobs.measure` (points spent beyond the initial full bucket per second ÷
@@ -11,7 +12,20 @@ warm-up, once per suite.
 
 from __future__ import annotations
 
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
 from lib.bench.cases import Case, Sample, Target
+
+START_BUDGET_SECONDS = 2.0
+"""Issue 11: the demo store answers its first query within 2 s of being started."""
+PAGES_TIMED = 50
 
 
 def store_export(target: Target) -> Sample:
@@ -43,7 +57,82 @@ def store_export(target: Target) -> Sample:
     )
 
 
+def demo_store(target: Target) -> Sample:
+    """`python -m lib store` in a fresh process over a scratch database: seconds to its first
+    answer (it builds Shopify's schema), then the median order page and the resident memory."""
+    import httpx
+    import psutil
+
+    from lib.core.db import Database
+    from lib.core.migrate import upgrade
+    from lib.store.api import LINES_PER_ORDER, ORDERS, SCOPES
+    from lib.store.demo_data import add_demo_customer
+
+    scratch = Path(tempfile.mkdtemp(dir=target.workdir))
+    url = f"sqlite:///{scratch / 'store.db'}"
+    db = Database(url)
+    upgrade(db)
+    customer = add_demo_customer(db, email="bench@example.com", orders=45, lines_per_order=5)
+    db.dispose()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    token = "bench-demo-store"  # noqa: S105 - a scratch demo store
+    env = {**os.environ, "DATABASE_URL": url, "DEMO_STORE_TOKEN": token,
+           "DEMO_STORE_BUCKET": "1000000000", "DEMO_STORE_RESTORE_RATE": "1000000000"}  # fmt: skip
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lib", "store", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        process.stdout.readline()  # "demo store listening at …"
+        base = f"http://127.0.0.1:{port}/admin/api/2026-10/graphql.json"
+        with httpx.Client(headers={"X-Shopify-Access-Token": token}, timeout=30) as http:
+            http.post(base, json={"query": SCOPES}).raise_for_status()
+            start = time.perf_counter() - started
+            variables = {"id": f"gid://shopify/Customer/{customer.id}", "first": 45,
+                         "lines": LINES_PER_ORDER}  # fmt: skip
+            times = []
+            for _ in range(PAGES_TIMED):
+                begin = time.perf_counter()
+                answer = http.post(base, json={"query": ORDERS, "variables": variables}).json()
+                times.append(time.perf_counter() - begin)
+                assert "errors" not in answer, answer["errors"]
+        rss_mb = psutil.Process(process.pid).memory_info().rss / 1e6
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    page_ms = statistics.median(times) * 1000
+    return Sample(
+        start,
+        {
+            "n": 45,
+            "backend": "demo store",
+            "baseline_seconds": START_BUDGET_SECONDS,
+            "rss_mb": round(rss_mb, 1),
+            "order_page_ms": round(page_ms, 2),
+            "note": f"first answer {start:.2f} s, {rss_mb:.0f} MB RSS, an order page of 45 "
+            f"orders x {LINES_PER_ORDER} lines {page_ms:.1f} ms (median of {PAGES_TIMED})",
+        },
+    )
+
+
 CASES = (
+    Case(
+        "demo_store",
+        "the demo store: start to first answer, order-page latency and memory",
+        demo_store,
+        None,
+        "issue 11's start budget (2 s)",
+        needs_seed=False,
+        repeats=1,
+        warmup=False,
+        once=True,
+    ),
     Case(
         "store_export",
         "one customer's orders from the demo store at Standard-plan limits",
