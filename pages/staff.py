@@ -28,6 +28,10 @@ def _remove(email: str) -> None:
 
 with st.form("pd_st_form", border=True):
     st.subheader("Add or change")
+    st.caption(
+        "The role goes to the first account that signs in with this email, once the identity "
+        "provider has verified it; removing a role signs that person out everywhere."
+    )
     left, right = st.columns([3, 1])
     left.text_input("Email", key="pd_st_email", placeholder="name@company.example")
     right.selectbox("Role", [r.value for r in Role], key="pd_st_role")
@@ -38,9 +42,14 @@ if not members:
     ui.empty("No staff roles yet.", "add the people who work on requests above.")
 for m in members:
     with st.container(border=True, horizontal=True, vertical_alignment="center"):
+        bound = (
+            f"account bound at first sign-in on {ui.local_time(m.bound_at)}"
+            if m.bound_at
+            else "not signed in yet"
+        )
         st.markdown(
             f"**{labels.plain(m.email)}** · {m.role} · set by {labels.plain(m.updated_by)} on "
-            f"{ui.local_time(m.updated_at)}"
+            f"{ui.local_time(m.updated_at)} · {bound}"
         )
         st.button("Remove", key=f"pd_st_rm_{m.email}", on_click=_remove, args=(m.email,))
 

@@ -113,10 +113,17 @@ class StaffMember:
     role: str
     updated_by: str
     updated_at: datetime
+    bound_at: datetime | None  # first verified sign-in: the role now belongs to that account
 
 
 def staff(db: Database) -> list[StaffMember]:
     """Every staff member with a role, by email."""
-    query = select(StaffRole.email, StaffRole.role, StaffRole.updated_by, StaffRole.updated_at)
+    query = select(
+        StaffRole.email,
+        StaffRole.role,
+        StaffRole.updated_by,
+        StaffRole.updated_at,
+        StaffRole.bound_at,
+    )
     with db.read() as session:
         return [StaffMember(*row) for row in session.execute(query.order_by(StaffRole.email))]

@@ -175,3 +175,13 @@ def test_the_frame_ends_the_session_on_sign_out(seeded):
     replay.run()
     assert "This sign-in has ended" in replay.warning[0].value
     assert not replay.title[1:]  # no page ran
+
+
+def test_the_staff_page_says_which_roles_are_bound_to_an_account(seeded):
+    given(seeded.db, "ana@shop.example", "analyst")
+    given(seeded.db, "new@shop.example", "merchant")
+    signin.sign_in(seeded.db, claims("ana@shop.example", "ana-1"))
+    at = page("pages/staff.py", Role.ADMIN).run()
+    lines = {m.value.split("**")[1]: m.value for m in at.markdown if m.value.startswith("**")}
+    assert "account bound at first sign-in on" in lines["ana@shop.example"]
+    assert lines["new@shop.example"].endswith("not signed in yet")
