@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 OIDC := tests/e2e/oidc
 OIDC_INSTALLED := $(OIDC)/node_modules/.package-lock.json
 
-.PHONY: run test bench lint format clean schema
+.PHONY: run test bench lint format clean schema i18n-extract i18n-update i18n-compile i18n-init
 
 $(STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,10 +16,10 @@ $(STAMP): requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	@touch $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) i18n-compile
 	$(PY) -m lib run
 
-test: $(STAMP) $(OIDC_INSTALLED)
+test: $(STAMP) i18n-compile $(OIDC_INSTALLED)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/lint-imports
@@ -65,3 +65,21 @@ format: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# Customer-facing translations (docs/LANGUAGES.md): lib/locale/<lang>/LC_MESSAGES/messages.po.
+LOCALES := lib/locale
+BABEL := $(VENV)/bin/pybabel
+
+i18n-extract: $(STAMP)
+	$(BABEL) extract -F babel.cfg -o $(LOCALES)/messages.pot --no-location --sort-output \
+		--project "Privacy Desk" -c "Translators:" .
+
+i18n-update: i18n-extract
+	$(BABEL) update -i $(LOCALES)/messages.pot -d $(LOCALES) --no-location --ignore-obsolete
+
+i18n-compile: $(STAMP)
+	$(BABEL) compile -d $(LOCALES) --statistics
+
+# A new language: make i18n-init LANG=ar, then translate lib/locale/ar/LC_MESSAGES/messages.po.
+i18n-init: i18n-extract
+	$(BABEL) init -i $(LOCALES)/messages.pot -d $(LOCALES) -l $(LANG)

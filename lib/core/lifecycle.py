@@ -64,6 +64,7 @@ class NewRequest:
     regime: str | None = None
     shopify_request_id: str | None = None
     orders_requested: list[Any] | None = None
+    locale: str | None = None
 
 
 def local_date(at: datetime, timezone: str) -> date:
@@ -127,6 +128,7 @@ def open_request(
         target_on=deadline.target,
         shopify_request_id=new.shopify_request_id,
         orders_requested=new.orders_requested,
+        locale=new.locale,
     )
     session.add(request)
     session.flush()

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lib.core import i18n, texts
 from lib.core.audit import append_event
 from lib.core.enums import EventKind
 from lib.core.models import Setting, SettingChange, utcnow
@@ -191,6 +192,21 @@ SPECS: tuple[SettingSpec, ...] = (
         "notifications",
     ),
 )
+SPECS += (
+    SettingSpec(
+        "shop_language",
+        str,
+        i18n.SOURCE_LOCALE,
+        "Shop language",
+        "For customers whose language neither the storefront nor their account tells.",
+        "languages",
+        choices=i18n.languages(),
+    ),
+    *(
+        SettingSpec(slot.key, dict, {}, slot.label, "Language → text; empty: built-in.", "texts")
+        for slot in texts.SLOTS
+    ),
+)
 SPEC_BY_KEY: dict[str, SettingSpec] = {spec.key: spec for spec in SPECS}
 
 
@@ -214,6 +230,8 @@ def validate(key: str, value: Any) -> Any:
         if text in ("0", "false", "no", "off"):
             return False
         raise SettingError(f"{key} takes true or false, not {value!r}")
+    if spec.kind is dict:
+        return _texts(key, value)
     if spec.kind is int:
         try:
             number = int(str(value).strip())
@@ -230,6 +248,21 @@ def validate(key: str, value: Any) -> Any:
     if key == "merchant_email" and "@" not in text:
         raise SettingError(f"{key} takes an email address, not {text!r}")
     return text
+
+
+def _texts(key: str, value: Any) -> dict[str, str]:
+    """A merchant text setting: a mapping (or its JSON) of language → plain text."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value or "{}")
+        except json.JSONDecodeError:
+            raise SettingError(f'{key} takes a JSON object such as {{"de": "…"}}') from None
+    if not isinstance(value, dict):
+        raise SettingError(f'{key} takes a JSON object such as {{"de": "…"}}')
+    try:
+        return texts.clean_texts(key, value)
+    except texts.TextError as exc:
+        raise SettingError(str(exc)) from None
 
 
 _ALL = select(Setting)

@@ -3,6 +3,7 @@
 Routes are relative to the app proxy prefix (default `/apps/privacy`). The page posts its form to
 its own address, so it works both through Shopify's proxy (which signs the post again) and on its
 own with a walk-through link. The JSON routes give themes the same behaviour for `fetch`.
+Every answer is in the page's language (`lib.intake.languages`), which the request keeps.
 """
 
 from __future__ import annotations
@@ -14,12 +15,16 @@ from typing import Annotated, Any, Literal
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 
+from lib.core import i18n, texts
 from lib.core.enums import OPEN_STATUSES, Status
+from lib.core.i18n import N_
 from lib.core.models import Store
 from lib.intake.customers import customer_by_id
+from lib.intake.languages import LIQUID_LOCALE, LOCALE_PARAM, page_locale, picker
 from lib.intake.links import signed_query
 from lib.intake.pages import page_response
 from lib.intake.proxy import STANDALONE, ProxyRefused, Storefront, storefront, verify_proxy
@@ -31,19 +36,35 @@ from lib.intake.submit import (
     submit_logged_in,
 )
 from lib.intake.verify import VerifyOutcome, verify_request
-from lib.mail.notifications import setting
+from lib.mail.notifications import read_settings
 
 router = APIRouter(tags=["storefront"])
 
 LOGIN_URL = "/account/login"
-NOTICES = {"verified": "Your request has been verified. Your data will be sent to you shortly."}
-GUEST_ACCEPTED = (
+NOTICES = {"verified": N_("Your request has been verified. Your data will be sent to you shortly.")}
+GUEST_ACCEPTED = N_(
     "Thank you. We have sent an email to the address you entered. Please open it and click "
     "Verify Request to confirm that the request is yours."
 )
-CUSTOMER_ACCEPTED = (
+CUSTOMER_ACCEPTED = N_(
     "Thank you. Your request has been received and your data will be sent to you shortly."
 )
+ENTER_EMAIL = N_("Please enter your email address.")
+REFUSALS = frozenset(
+    {
+        ENTER_EMAIL,
+        N_("This email address is too long."),
+        N_("Please log in to your account to request your data from this store."),
+        N_(
+            "We could not find the email address of your account. "
+            "Please contact the store so that it can take your request."
+        ),
+        N_("We could not reach the shop to confirm your account. Please try again in a minute."),
+    }
+)
+"""The intake's refusals, word for word as `lib.intake.submit` writes them, to translate."""
+INVALID_EMAIL = N_("This is not a valid email address.")
+BACK = N_("Back to Customer Data Requests")
 Mode = Literal["logged_in", "guest", "login_required"]
 SUBMIT_CONCURRENCY = 4
 """Submissions in worker threads at once, per process; the others wait their turn in order on
@@ -92,26 +113,52 @@ class Problem(BaseModel):
     detail: str
 
 
-def _state(request: Request, sf: Storefront) -> dict[str, Any]:
-    db = request.app.state.db
+def _state(request: Request, sf: Storefront, posted: str = "") -> dict[str, Any]:
+    db, config = request.app.state.db, request.app.state.config
     with db.read() as session:
         store = session.scalars(select(Store).where(Store.shop_domain == sf.shop)).first()
-        guests = bool(setting(session, "guest_support"))
+        settings = read_settings(session)
         customer = None
         if store is not None and sf.customer_id is not None:
             customer = customer_by_id(session, store, sf.customer_id)
+    guests = bool(settings["guest_support"])
     mode: Mode = "logged_in" if sf.customer_id else ("guest" if guests else "login_required")
+    locale = page_locale(request, sf, config, str(settings["shop_language"]), posted)
+    store_name = store.name if store else sf.shop
+    notice = NOTICES.get(request.query_params.get("notice", ""))
     return {
-        "store_name": store.name if store else sf.shop,
+        "store_name": store_name,
         "mode": mode,
         "customer_name": customer.name if customer else None,
-        "notice": NOTICES.get(request.query_params.get("notice", "")),
+        "notice": i18n.gettext(locale, notice) if notice else None,
+        "locale": locale,
+        "intro": texts.text_for(settings, "text_page_intro", locale, store=store_name),
+        "languages": picker(sf, config, locale),
+        "liquid_locale": Markup(LIQUID_LOCALE) if sf.liquid else None,  # noqa: S704 - ours
     }
+
+
+def _say(locale: str, exc: IntakeRefused | InvalidEmail) -> str:
+    """A refusal in the page's language (a message not known here stays as written)."""
+    if isinstance(exc, IntakeRefused) and exc.status == 429 and exc.retry_after:
+        minutes = max(1, round(exc.retry_after / 60))
+        ngettext = i18n.translations(locale).ngettext
+        return ngettext(
+            "Too many requests. Please try again in about %(num)d minute.",
+            "Too many requests. Please try again in about %(num)d minutes.",
+            minutes,
+        ) % {"num": minutes}
+    message = exc.message if isinstance(exc, IntakeRefused) else str(exc)
+    if message in REFUSALS:
+        return i18n.gettext(locale, message)
+    if isinstance(exc, InvalidEmail) and locale != i18n.SOURCE_LOCALE:
+        return i18n.gettext(locale, INVALID_EMAIL)
+    return message
 
 
 def _page(sf: Storefront, state: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {
-        "title": "Customer Data Requests",
+        "title": i18n.gettext(state["locale"], "Customer Data Requests"),
         "error": None,
         "email": None,
         "done": False,
@@ -126,20 +173,28 @@ def _render(
 ) -> Response:
     headers = {"Retry-After": str(retry_after)} if retry_after else None
     return page_response(
-        "page.html.j2", context, liquid=sf.liquid, shop=sf.shop, status=status, headers=headers
+        "page.html.j2",
+        context,
+        liquid=sf.liquid,
+        shop=sf.shop,
+        locale=context["locale"],
+        status=status,
+        headers=headers,
     )
 
 
-def _submit(request: Request, sf: Storefront, email: str | None) -> str:
-    """Store the request; returns the message for the customer or raises IntakeRefused."""
+def _submit(request: Request, sf: Storefront, email: str | None, locale: str) -> str:
+    """Store the request in `locale`; returns the message for the customer or raises
+    IntakeRefused."""
     db, config = request.app.state.db, request.app.state.config
+    where = {"shop": sf.shop, "address": sf.address, "locale": locale}
     if sf.customer_id is not None:
-        submit_logged_in(db, config, shop=sf.shop, customer_id=sf.customer_id, address=sf.address)
-        return CUSTOMER_ACCEPTED
+        submit_logged_in(db, config, customer_id=sf.customer_id, **where)
+        return i18n.gettext(locale, CUSTOMER_ACCEPTED)
     if email is None:
-        raise IntakeRefused(422, "Please enter your email address.")
-    submit_guest(db, config, shop=sf.shop, email=email, address=sf.address)
-    return GUEST_ACCEPTED
+        raise IntakeRefused(422, ENTER_EMAIL)
+    submit_guest(db, config, email=email, **where)
+    return i18n.gettext(locale, GUEST_ACCEPTED)
 
 
 @router.get("", response_class=Response, summary="The Customer Data Requests page")
@@ -158,18 +213,25 @@ async def page_submit(
     request: Request,
     sf: Annotated[Storefront, Depends(storefront)],
     email: Annotated[str, Form(max_length=1000)] = "",
+    locale: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
-    """The form's post: logged in → one click; guest → email, then a verification mail."""
+    """The form's post: logged in → one click; guest → email, then a verification mail.
+
+    Inside the theme the form posts the storefront's language (`locale`, filled in by Shopify's
+    Liquid), so the request keeps the language the customer was shopping in.
+    """
 
     def work() -> Response:
-        state = _state(request, sf)
+        state = _state(request, sf, posted=locale)
+        language = state["locale"]
         try:
             typed = None if sf.customer_id else normalise_email(email)
-            message = _submit(request, sf, typed)
+            message = _submit(request, sf, typed, language)
         except InvalidEmail as exc:
-            return _render(sf, _page(sf, state, error=str(exc), email=email.strip()[:320]), 422)
+            context = _page(sf, state, error=_say(language, exc), email=email.strip()[:320])
+            return _render(sf, context, 422)
         except IntakeRefused as exc:
-            context = _page(sf, state, error=exc.message, done=exc.status == 403)
+            context = _page(sf, state, error=_say(language, exc), done=exc.status == 403)
             return _render(sf, context, exc.status, exc.retry_after)
         return _render(sf, _page(sf, {**state, "notice": message}, done=True))
 
@@ -206,11 +268,13 @@ async def api_submit(
         )
 
     def work() -> Response:
+        language = _state(request, sf)["locale"]
         try:
-            message = _submit(request, sf, body.email)
+            message = _submit(request, sf, body.email, language)
         except IntakeRefused as exc:
             headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
-            return JSONResponse({"detail": exc.message}, status_code=exc.status, headers=headers)
+            detail = _say(language, exc)
+            return JSONResponse({"detail": detail}, status_code=exc.status, headers=headers)
         # A Response of our own: FastAPI would validate a returned model again.
         return Response(
             Accepted(message=message).model_dump_json(), 202, media_type="application/json"
@@ -222,23 +286,50 @@ async def api_submit(
 VERIFY_PAGES: dict[VerifyOutcome, tuple[int, str, str]] = {
     VerifyOutcome.INVALID: (
         400,
-        "This link is not valid",
-        "This verification link is incomplete or was not issued by this store. Please use the "
-        "link from the most recent email, or submit your request again.",
+        N_("This link is not valid"),
+        N_(
+            "This verification link is incomplete or was not issued by this store. Please use "
+            "the link from the most recent email, or submit your request again."
+        ),
     ),
     VerifyOutcome.EXPIRED: (
         410,
-        "This link has expired",
-        "Verification links work for a limited time. Please submit your request again to get "
-        "a new link.",
+        N_("This link has expired"),
+        N_(
+            "Verification links work for a limited time. Please submit your request again to "
+            "get a new link."
+        ),
     ),
     VerifyOutcome.USED: (
         410,
-        "This link has already been used",
-        "Each verification link works once, and this one has been used. If you followed it "
-        "before, your request is verified and nothing more is needed.",
+        N_("This link has already been used"),
+        N_(
+            "Each verification link works once, and this one has been used. If you followed it "
+            "before, your request is verified and nothing more is needed."
+        ),
     ),
 }
+ALREADY_VERIFIED = (
+    200,
+    N_("Already verified"),
+    N_("Your request is already verified. Your data will be sent to you shortly."),
+)
+CLOSED = (
+    410,
+    N_("This request is closed"),
+    N_(
+        "This request is no longer open (it may have expired before it was verified). Please "
+        "submit a new request from the store's Customer Data Requests page."
+    ),
+)
+
+
+def _verify_locale(request: Request, locale: str | None) -> str:
+    """The request's own language, else the visitor's browser's, else the shop's."""
+    with request.app.state.db.read() as session:
+        shop_language = str(read_settings(session)["shop_language"])
+    browser = i18n.accept_language(request.headers.get("accept-language"))
+    return i18n.negotiate([locale, *browser], shop_language)
 
 
 @router.get("/verify", response_class=Response, summary="Follow the Verify Request link")
@@ -252,42 +343,37 @@ def verify(request: Request, token: str = "") -> Response:
         except ProxyRefused:
             proxied = None
     result = verify_request(db, config, token)
+    locale = _verify_locale(request, result.locale)
     if result.outcome is VerifyOutcome.VERIFIED and result.shop:
         prefix = config.app_proxy_prefix
+        shown = {"notice": "verified", LOCALE_PARAM: locale}
         if proxied is not None:  # through the shop: Shopify signs the page request itself
-            return RedirectResponse(f"{prefix}?notice=verified", status_code=303)
-        query = signed_query(
-            config, result.shop, extra={STANDALONE[0]: STANDALONE[1], "notice": "verified"}
-        )
+            return RedirectResponse(f"{prefix}?{urllib.parse.urlencode(shown)}", status_code=303)
+        query = signed_query(config, result.shop, extra={STANDALONE[0]: STANDALONE[1], **shown})
         return RedirectResponse(f"{prefix}?{query}", status_code=303)
     if result.outcome is VerifyOutcome.NOT_PENDING and Status(result.status) in OPEN_STATUSES:
-        status, title, message = (
-            200,
-            "Already verified",
-            ("Your request is already verified. Your data will be sent to you shortly."),
-        )
+        status, title, message = ALREADY_VERIFIED
     elif result.outcome is VerifyOutcome.NOT_PENDING:
-        status, title, message = (
-            410,
-            "This request is closed",
-            (
-                "This request is no longer open (it may have expired before it was verified). "
-                "Please submit a new request from the store's Customer Data Requests page."
-            ),
-        )
+        status, title, message = CLOSED
     else:
         status, title, message = VERIFY_PAGES[result.outcome]
     shop = result.shop or (proxied.shop if proxied else None)
     context = {
-        "title": title,
-        "message": message,
+        "title": i18n.gettext(locale, title),
+        "message": i18n.gettext(locale, message),
         "problem": status >= 400,
-        "store_name": shop or "Customer Data Requests",
+        "store_name": shop or i18n.gettext(locale, "Customer Data Requests"),
         "link_url": None,
         "link_text": "",
     }
     if proxied is not None:
-        context.update(link_url=config.app_proxy_prefix, link_text="Back to Customer Data Requests")
+        back = i18n.gettext(locale, BACK)
+        context.update(link_url=config.app_proxy_prefix, link_text=back)
     return page_response(
-        "message.html.j2", context, liquid=proxied is not None, shop=shop, status=status
+        "message.html.j2",
+        context,
+        liquid=proxied is not None,
+        shop=shop,
+        locale=locale,
+        status=status,
     )

@@ -209,6 +209,7 @@ def _open(
     *,
     link_customer: bool,
     mails: Callable[[Request], object],
+    locale: str | None,
 ) -> Request:
     return open_request(
         session,
@@ -221,6 +222,7 @@ def _open(
             country=customer.country if customer else None,
             subdivision=customer.subdivision if customer else None,
             customer_id=customer.customer_id if customer and link_customer else None,
+            locale=locale,
         ),
         actor=CUSTOMER_ACTOR,
         default_regime=str(setting(session, "default_regime")),
@@ -278,12 +280,14 @@ def submit_guest(
     address: str,
     kind: RequestType = RequestType.ACCESS,
     now: datetime | None = None,
+    locale: str | None = None,
 ) -> Submission:
     """Take a logged-out visitor's request: stored unverified, *Verify Request* mail queued.
 
     `email` must come from `normalise_email`. Known and unknown addresses, with or without an
     open request, go through the same statements and queue one mail (`_repeat`); the customer
-    record only fills in the name and country.
+    record only fills in the name and country. `locale` is the page's language
+    (`lib.core.i18n`), kept on the request for its mails and package.
 
     Raises:
         IntakeRefused: guest requests are switched off (403) or a rate limit is hit (429).
@@ -321,6 +325,7 @@ def submit_guest(
             now,
             link_customer=False,
             mails=lambda opened: send_verification(session, opened, store, config=config),
+            locale=locale,
         )
         return Submission(request.id, True, request.status)
 
@@ -334,6 +339,7 @@ def submit_logged_in(
     address: str,
     kind: RequestType = RequestType.ACCESS,
     now: datetime | None = None,
+    locale: str | None = None,
 ) -> Submission:
     """Take a logged-in customer's request: verified at once (the shop's login verifies it).
 
@@ -387,6 +393,7 @@ def submit_logged_in(
                 now,
                 link_customer=True,
                 mails=lambda opened: on_request_received(session, opened, store, config=config),
+                locale=locale,
             )
             return Submission(request.id, True, request.status)
         _duplicate(session, twin, Channel.LOGGED_IN, now)

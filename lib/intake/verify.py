@@ -35,11 +35,12 @@ class VerifyOutcome(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class VerifyResult:
-    """The outcome, and for known requests their shop and status (to word the page)."""
+    """The outcome, and for known requests their shop, status and language (to word the page)."""
 
     outcome: VerifyOutcome
     shop: str | None = None
     status: str | None = None
+    locale: str | None = None
 
 
 def verify_request(
@@ -62,10 +63,11 @@ def verify_request(
                 return VerifyResult(VerifyOutcome.INVALID)
             store = session.get_one(Store, request.store_id)
             shop = store.shop_domain
+            known = (shop, request.status, request.locale)
             if session.get(UsedToken, fingerprint) is not None:
-                return VerifyResult(VerifyOutcome.USED, shop, request.status)
+                return VerifyResult(VerifyOutcome.USED, *known)
             if request.status != Status.PENDING_VERIFICATION:
-                return VerifyResult(VerifyOutcome.NOT_PENDING, shop, request.status)
+                return VerifyResult(VerifyOutcome.NOT_PENDING, *known)
             session.add(UsedToken(fingerprint=fingerprint, purpose=VERIFY_PURPOSE, used_at=now))
             transition(
                 session,
@@ -76,6 +78,6 @@ def verify_request(
                 at=now,
             )
             on_verified(session, request, store, config=config)
-            return VerifyResult(VerifyOutcome.VERIFIED, shop, request.status)
+            return VerifyResult(VerifyOutcome.VERIFIED, shop, request.status, request.locale)
     except IntegrityError:  # the same link followed twice at once: the other click won
         return VerifyResult(VerifyOutcome.USED)

@@ -20,13 +20,20 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lib.core import i18n
 from lib.core.audit import SYSTEM_ACTOR, append_event
 from lib.core.config import Config
 from lib.core.enums import EventKind, JobStatus, Status
 from lib.core.lifecycle import transition
 from lib.core.models import Export, Job, Request, Store, utcnow
 from lib.core.settings import get_setting
-from lib.jobs.package import BuiltPackage, PackageInfo, PackageWriter, derive_passphrase
+from lib.jobs.package import (
+    RECENT_ORDERS_ONLY,
+    BuiltPackage,
+    PackageInfo,
+    PackageWriter,
+    derive_passphrase,
+)
 from lib.jobs.queue import complete
 from lib.jobs.worker import JobContext, LeaseLost, PermanentError
 from lib.mail.notifications import notify_merchant
@@ -138,6 +145,7 @@ def _build(
             customer_id=str(customer_id),
             scopes=scopes,
             notes=_notes(scopes),
+            locale=_language(ctx, request, profile),
         )
         passphrase = derive_passphrase(config.token_secret, name) if encrypt else None
         built = writer.build(info, target, passphrase)
@@ -156,12 +164,15 @@ def _pages_ahead(orders_left: int, page: OrderPage) -> int:
 
 
 def _notes(scopes: tuple[str, ...]) -> tuple[str, ...]:
-    if "read_all_orders" in scopes:
-        return ()
-    return (
-        "the shop's app could read only orders of the last 60 days (it lacks Shopify's "
-        "read_all_orders access); older orders are not in this package",
-    )
+    return () if "read_all_orders" in scopes else (RECENT_ORDERS_ONLY,)
+
+
+def _language(ctx: JobContext, request: Request, profile: Mapping[str, Any]) -> str:
+    """The package's language: the request's, else the customer's Admin API `locale`, else the
+    shop's."""
+    with ctx.db.read() as session:
+        shop_language = str(get_setting(session, "shop_language"))
+    return i18n.negotiate([request.locale, profile.get("locale")], shop_language)
 
 
 def _clear_leftovers(folder: Path, job_id: int, prefix: str) -> None:
@@ -203,6 +214,7 @@ def _finish(
         if Status(request.status) is not Status.IN_PROGRESS:  # canceled or rejected meanwhile
             built.path.unlink(missing_ok=True)
             return {**result, "file": None, "skipped": f"request is {request.status}"}
+        request.locale = request.locale or built.locale  # later mails speak the package's language
         export = Export(
             request_id=request_id,
             job_id=ctx.job.id,

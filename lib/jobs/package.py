@@ -10,12 +10,14 @@ of every other file.
 from __future__ import annotations
 
 import base64
+import contextlib
 import csv
 import hashlib
 import hmac
 import json
 import os
 import shutil
+import textwrap
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +25,9 @@ from typing import IO, Any
 
 import pyzipper
 
+from lib.core import i18n
 from lib.core.csvsafe import safe_cell
+from lib.core.i18n import N_
 
 PASSPHRASE_CONTEXT = b"privacy-desk.export-passphrase.v1."
 CHUNK = 1 << 20
@@ -52,32 +56,75 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "closed_at", "due_on", "regime", "rejection_code",
     ),
 }  # fmt: skip
-README = """\
-Your data from {shop}
-{rule}
+FILE_NOTES = {
+    "customer.json": N_(
+        "your customer profile: name, email address, phone number, marketing consent (whether "
+        "you agreed to receive marketing and when), tags and notes the shop keeps on your "
+        "account, the date your account was created, and your saved addresses."
+    ),
+    "orders.csv": N_(
+        "one line per order: order number, dates, payment and delivery status, currency and total."
+    ),
+    "order_lines.csv": N_("one line per item you ordered: product, variant, quantity and price."),
+    "addresses.csv": N_(
+        "every address we hold: your saved addresses, and the delivery and billing address of "
+        "each order."
+    ),
+    "requests.csv": N_("the data requests you have made to %(shop)s and what happened to them."),
+    "manifest.json": N_(
+        "technical details of this package: when it was made, where the data came from, and a "
+        "SHA-256 checksum of each file so you can check nothing was changed."
+    ),
+}
+RECENT_ORDERS_ONLY = N_(
+    "The shop's app could read only orders of the last 60 days (it lacks Shopify's "
+    "read_all_orders access); older orders are not in this package."
+)
+README_WIDTH = 78
 
-This package answers your request {reference} for a copy of the personal data that
-{shop} holds about you. It was generated on {generated} (UTC).
 
-What each file holds
-- customer.json: your customer profile: name, email address, phone number, marketing
-  consent (whether you agreed to receive marketing and when), tags and notes the shop
-  keeps on your account, the date your account was created, and your saved addresses.
-- orders.csv: one line per order: order number, dates, payment and delivery status,
-  currency and total.
-- order_lines.csv: one line per item you ordered: product, variant, quantity and price.
-- addresses.csv: every address we hold: your saved addresses, and the delivery and billing
-  address of each order.
-- requests.csv: the data requests you have made to {shop} and what happened to them.
-- manifest.json: technical details of this package: when it was made, where the data came
-  from, and a SHA-256 checksum of each file so you can check nothing was changed.
+def readme(info: PackageInfo) -> str:
+    """README.txt in the customer's language: what the package answers and what each file holds.
 
-The .csv files open in any spreadsheet program (UTF-8, comma separated). Text that begins
-with =, +, -, @ or a tab is shown with a leading apostrophe so that spreadsheet programs
-treat it as text and never run it as a formula.
-{notes}
-If anything is missing or wrong, reply to the email that brought you this link.
-"""
+    Notes are msgids (e.g. RECENT_ORDERS_ONLY) and are translated like the rest.
+    """
+
+    def _(message: str, **values: str) -> str:
+        return i18n.gettext(info.locale, message, **values)
+
+    def paragraph(text: str, indent: str = "") -> str:
+        return textwrap.fill(text, README_WIDTH, subsequent_indent=indent, break_on_hyphens=False)
+
+    generated = i18n.format_instant(info.generated_at, info.locale)
+    title = _("Your data from %(shop)s", shop=info.shop)
+    files = [
+        paragraph(f"- {name}: {_(note, shop=info.shop)}", "  ") for name, note in FILE_NOTES.items()
+    ]
+    parts = [
+        f"{title}\n{'=' * len(title)}",
+        paragraph(
+            _(
+                "This package answers your request %(reference)s for a copy of the personal "
+                "data that %(shop)s holds about you. It was made on %(date)s.",
+                reference=info.reference,
+                shop=info.shop,
+                date=generated,
+            )
+        ),
+        _("What each file holds") + "\n" + "\n".join(files),
+        paragraph(
+            _(
+                "The .csv files open in any spreadsheet program (UTF-8, comma separated). Text "
+                "that begins with =, +, -, @ or a tab is shown with a leading apostrophe so "
+                "that spreadsheet programs treat it as text and never run it as a formula."
+            )
+        ),
+        *(paragraph(_("Note: %(note)s", note=_(note))) for note in info.notes),
+        paragraph(
+            _("If anything is missing or wrong, reply to the email that brought you this link.")
+        ),
+    ]
+    return "\n\n".join(parts) + "\n"
 
 
 def derive_passphrase(secret: str, package_name: str) -> str:
@@ -110,6 +157,8 @@ class PackageInfo:
     customer_id: str | None
     scopes: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    locale: str = i18n.SOURCE_LOCALE
+    """The customer's language (README.txt); `lib.core.i18n.negotiate` it before."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +170,7 @@ class BuiltPackage:
     sha256: str
     files: dict[str, str]
     rows: dict[str, int]
+    locale: str
 
 
 @dataclass
@@ -134,12 +184,16 @@ class PackageWriter:
         self.workdir.mkdir(parents=True, exist_ok=True, mode=WORK_DIR_MODE)
         self._handles: dict[str, IO[str]] = {}
         self._writers: dict[str, Any] = {}
-        for name, header in COLUMNS.items():
-            handle = (self.workdir / name).open("w", newline="", encoding="utf-8")
-            self._handles[name] = handle
-            self._writers[name] = csv.writer(handle, lineterminator="\r\n")
-            self._writers[name].writerow(header)
-            self.rows[name] = 0
+        try:
+            for name, header in COLUMNS.items():
+                handle = (self.workdir / name).open("w", newline="", encoding="utf-8")
+                self._handles[name] = handle
+                self._writers[name] = csv.writer(handle, lineterminator="\r\n")
+                self._writers[name].writerow(header)
+                self.rows[name] = 0
+        except BaseException:
+            self.discard()
+            raise
 
     def _row(self, name: str, values: tuple[Any, ...]) -> None:
         self._writers[name].writerow([safe_cell(v) for v in values])
@@ -205,14 +259,7 @@ class PackageWriter:
             handle.close()
         if not (self.workdir / "customer.json").exists():
             raise ValueError("the package has no customer.json")
-        readme = README.format(
-            shop=info.shop,
-            rule="=" * (len(info.shop) + 14),
-            reference=info.reference,
-            generated=info.generated_at.strftime("%Y-%m-%d %H:%M"),
-            notes="".join(f"\nNote: {note}\n" for note in info.notes),
-        )
-        (self.workdir / "README.txt").write_text(readme, encoding="utf-8")
+        (self.workdir / "README.txt").write_text(readme(info), encoding="utf-8")
         names = ["customer.json", *COLUMNS, "README.txt"]
         files = {name: sha256_file(self.workdir / name) for name in names}
         manifest = {
@@ -229,6 +276,7 @@ class PackageWriter:
                 {"system": "Privacy Desk", "data": "data subject request history"},
             ],
             "notes": list(info.notes),
+            "language": info.locale,
             "rows": dict(self.rows),
             "files": [{"name": n, "sha256": h, "bytes": (self.workdir / n).stat().st_size}
                       for n, h in files.items()],
@@ -236,14 +284,24 @@ class PackageWriter:
         }  # fmt: skip
         (self.workdir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
         partial = target.with_name(f".{target.name}.part")
-        _zip(self.workdir, [*names, "manifest.json"], partial, passphrase, info.generated_at)
-        os.replace(partial, target)
-        return BuiltPackage(target, target.stat().st_size, sha256_file(target), files, self.rows)
+        try:
+            _zip(self.workdir, [*names, "manifest.json"], partial, passphrase, info.generated_at)
+            os.replace(partial, target)
+        except BaseException:
+            partial.unlink(missing_ok=True)  # a disk that filled up gets its space back
+            raise
+        size, digest = target.stat().st_size, sha256_file(target)
+        return BuiltPackage(target, size, digest, files, self.rows, info.locale)
 
     def discard(self) -> None:
-        """Remove the work directory (after build or on failure)."""
+        """Remove the work directory (after build or on failure); never raises.
+
+        On a full disk closing a file fails again (its buffer cannot be written): that second
+        error must neither hide the first one, which the job reports, nor keep the directory.
+        """
         for handle in self._handles.values():
-            handle.close()
+            with contextlib.suppress(OSError):
+                handle.close()
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 

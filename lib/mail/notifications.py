@@ -14,6 +14,10 @@ Merchant mails go to the request's store: its `contact_email` (filled from Shopi
 `contactEmail` at install, editable per store on Settings); the global `merchant_email` setting
 is only the fallback for a store without one.
 
+Customer mails are written in the request's language (`requests.locale`, else the shop's
+`shop_language`); their opening paragraph is the merchant's text for that language if there is
+one (`lib.core.texts`). Merchant mails stay in English, like the dashboard.
+
 Every mail is queued in the caller's transaction with a dedupe key, so calling a hook twice for
 the same request sends each mail once. Links are built from `PUBLIC_BASE_URL` and the app proxy
 prefix: point `PUBLIC_BASE_URL` at the shop's domain to send customers through the storefront.
@@ -26,6 +30,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from lib.core import i18n, texts
 from lib.core.config import Config, get_config
 from lib.core.enums import Channel, RequestType
 from lib.core.models import OutboxMail, Request, Store
@@ -37,12 +42,13 @@ VERIFY_PURPOSE = "verify"
 _SETTINGS = "merchant_settings"
 
 TYPE_LABELS = {
-    RequestType.ACCESS: "get a copy of your data",
-    RequestType.ERASURE: "erase your data",
-    RequestType.CORRECTION: "correct your data",
-    RequestType.OPT_OUT: "opt out of the sale or sharing of your data",
-    RequestType.SHOP_ERASURE: "erase all data of the shop",
+    RequestType.ACCESS: i18n.N_("get a copy of your data"),
+    RequestType.ERASURE: i18n.N_("erase your data"),
+    RequestType.CORRECTION: i18n.N_("correct your data"),
+    RequestType.OPT_OUT: i18n.N_("opt out of the sale or sharing of your data"),
+    RequestType.SHOP_ERASURE: i18n.N_("erase all data of the shop"),
 }
+"""What the customer asked for, as it continues "your request to …" (translated in mails)."""
 TYPE_NAMES = {
     RequestType.ACCESS: "data export",
     RequestType.ERASURE: "erasure",
@@ -70,6 +76,13 @@ CUSTOMER_EVENTS: dict[str, tuple[str, str]] = {
     "data_ready": ("notify_customer_data_ready", "data_ready"),
 }
 STOREFRONT_CHANNELS = frozenset({Channel.LOGGED_IN, Channel.GUEST})
+OPENINGS = {
+    "verify": "text_mail_verify",
+    "received": "text_mail_received",
+    "data_ready": "text_mail_data_ready",
+    "passphrase": "text_mail_passphrase",
+}
+"""Customer mail template → the merchant text that opens it."""
 
 
 def setting(session: Session, key: str) -> Any:
@@ -109,8 +122,25 @@ def request_view(request: Request) -> dict[str, Any]:
         "name": request.name,
         "received_at": request.received_at.strftime("%Y-%m-%d %H:%M UTC"),
         "due_on": request.due_on.isoformat(),
+        "due_date": request.due_on,
         "contract_due_on": request.contract_due_on.isoformat() if request.contract_due_on else None,
     }
+
+
+def mail_locale(session: Session, request: Request) -> str:
+    """The language of the request's customer mails: the request's own, else the shop's."""
+    return i18n.negotiate([request.locale], str(setting(session, "shop_language")))
+
+
+def _customer_context(
+    session: Session, request: Request, store: Store, template: str, locale: str
+) -> dict[str, Any]:
+    """What every customer mail shows: store, request and the opening in `locale`."""
+    what = i18n.gettext(locale, TYPE_LABELS.get(RequestType(request.type), request.type))
+    opening = texts.text_for(
+        read_settings(session), OPENINGS[template], locale, store=store.name, what=what
+    )
+    return {"store": store_view(store), "request": request_view(request), "opening": opening}
 
 
 def public_url(config: Config, path: str, query: dict[str, str] | None = None) -> str:
@@ -137,18 +167,19 @@ def send_verification(
     hours = int(setting(session, "verification_link_hours"))
     token = issue_token(config.token_secret, VERIFY_PURPOSE, str(request.id), hours * 3600)
     token_id = read_token(token, config.token_secret, VERIFY_PURPOSE).token_id
+    locale = mail_locale(session, request)
     queue_mail(
         session,
         template="verify",
         to=request.email,
         context={
-            "store": store_view(store),
-            "request": request_view(request),
+            **_customer_context(session, request, store, "verify", locale),
             "verify_url": verify_url(config, token),
             "link_hours": hours,
         },
         dedupe_key=f"verify:{request.id}:{token_id}",
         request_id=request.id,
+        locale=locale,
     )
     return token
 
@@ -166,18 +197,38 @@ def notify_customer(
     switch, template = CUSTOMER_EVENTS[event]
     if not request.email or not setting(session, switch):
         return None
+    locale = mail_locale(session, request)
     return queue_mail(
         session,
         template=template,
         to=request.email,
         context={
-            "store": store_view(store),
-            "request": request_view(request),
+            **_customer_context(session, request, store, template, locale),
             "verified": event == "verified",
             **(context or {}),
         },
         dedupe_key=dedupe_key or f"customer:{event}:{request.id}",
         request_id=request.id,
+        locale=locale,
+    )
+
+
+def send_passphrase(
+    session: Session, request: Request, store: Store, *, passphrase: str, dedupe_key: str
+) -> OutboxMail | None:
+    """Queue the mail with an encrypted package's passphrase (apart from its download link)."""
+    locale = mail_locale(session, request)
+    return queue_mail(
+        session,
+        template="passphrase",
+        to=request.email,
+        context={
+            **_customer_context(session, request, store, "passphrase", locale),
+            "passphrase": passphrase,
+        },
+        dedupe_key=dedupe_key,
+        request_id=request.id,
+        locale=locale,
     )
 
 

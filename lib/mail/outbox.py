@@ -10,6 +10,8 @@ Templates live in `lib/mail/templates/` as three files per mail: `<name>.subject
 `_layout.txt.j2` / `_layout.html.j2`, which carry the store's name and its contact address from
 `context["store"]` (anything with `name` and `contact_email`; filled from the request's store
 when `request_id` is given and `store` is not). Undefined variables are errors, not blanks.
+A mail is rendered in the `locale` it is queued with (`lib.core.i18n`: `{% trans %}`, and the
+`date`, `datetime`, `number` and `money` filters); merchant mails stay in English.
 
 The insert is one textual `INSERT … ON CONFLICT DO NOTHING RETURNING id` (the same SQL on both
 databases), which SQLAlchemy compiles once: its dialect `insert().on_conflict_do_nothing()` has
@@ -18,6 +20,7 @@ no cache key and was compiled on every mail (0.5 ms, inside the caller's write t
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -25,19 +28,26 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from sqlalchemy import Integer, String, Text, bindparam, select, text
 from sqlalchemy.orm import Session, make_transient_to_detached
 
+from lib.core import i18n
 from lib.core.models import OutboxMail, Request, Store, UTCDateTime, utcnow
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 SUBJECT_LIMIT = 300
 
-_env = Environment(
-    loader=FileSystemLoader(TEMPLATE_DIR),
-    autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
+
+@cache
+def _env(locale: str) -> Environment:
+    return i18n.jinja_environment(
+        locale,
+        FileSystemLoader(TEMPLATE_DIR),
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
 _INSERT = text(
     "INSERT INTO outbox (dedupe_key, request_id, template, to_addr, subject, text_body, "
     "html_body, status, attempts, next_attempt_at, created_at) "
@@ -61,12 +71,15 @@ _INSERT = text(
 with no error that would abort the caller's transaction."""
 
 
-def render(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
-    """Render a mail's subject (one line), text part and HTML part."""
-    subject = _env.get_template(f"{template}.subject.j2").render(context)
+def render(
+    template: str, context: dict[str, Any], locale: str = i18n.SOURCE_LOCALE
+) -> tuple[str, str, str]:
+    """Render a mail's subject (one line), text part and HTML part in `locale`."""
+    env = _env(locale)
+    subject = env.get_template(f"{template}.subject.j2").render(context)
     subject = " ".join(subject.split())[:SUBJECT_LIMIT]
-    text = _env.get_template(f"{template}.txt.j2").render(context)
-    html = _env.get_template(f"{template}.html.j2").render(context)
+    text = env.get_template(f"{template}.txt.j2").render(context)
+    html = env.get_template(f"{template}.html.j2").render(context)
     return subject, text, html
 
 
@@ -78,6 +91,7 @@ def queue_mail(
     context: dict[str, Any],
     dedupe_key: str,
     request_id: int | None = None,
+    locale: str = i18n.SOURCE_LOCALE,
 ) -> OutboxMail | None:
     """Render and store a mail in the caller's transaction; None if `dedupe_key` was queued.
 
@@ -87,7 +101,7 @@ def queue_mail(
     context = dict(context)
     if "store" not in context and request_id is not None:
         context["store"] = _store_of(session, request_id)
-    subject, text, html = render(template, context)
+    subject, text, html = render(template, context, locale)
     now = utcnow()
     values = {
         "dedupe_key": dedupe_key,

@@ -75,7 +75,7 @@ def test_flow_a_guest_verifies_by_email_then_both_mails_arrive(
     confirmation = smtp.to("ada@example.com")[-1]
     assert confirmation["Subject"].startswith("We have received your data request (DSR-")
     body = " ".join(text_part(confirmation).split())
-    assert "thank you for verifying" in body and "Your data will be sent to you shortly" in body
+    assert "Thank you for verifying" in body and "Your data will be sent to you shortly" in body
     assert "Demo Shop" in body and "owner@demo-shop.test" in body
     [notification] = smtp.to(MERCHANT)
     assert notification["Subject"].startswith("Data request verified: DSR-")

@@ -127,7 +127,7 @@ def test_through_the_proxy_the_redirect_is_relative_and_pages_are_liquid(
     proxied = f"{intake.config.app_proxy_prefix}/verify?{query}"
     response = intake.http.get(proxied, follow_redirects=False)
     assert response.status_code == 303
-    assert response.headers["location"] == "/apps/privacy?notice=verified"
+    assert response.headers["location"] == "/apps/privacy?notice=verified&locale=en"
     again = intake.http.get(proxied, follow_redirects=False)
     assert again.status_code == 410 and again.headers["content-type"] == "application/liquid"
     assert 'href="/apps/privacy"' in again.text

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -42,8 +42,10 @@ def _queue(db: Database, count: int = 1, prefix: str = "mail") -> list[int]:
                         "type_label": "get a copy of your data",
                         "reference": f"DSR-2026-{n:06d}",
                         "due_on": "2026-03-02",
+                        "due_date": date(2026, 3, 2),
                     },
                     "verified": False,
+                    "opening": "Demo Shop has received your request.",
                 },
                 dedupe_key=f"{prefix}:{n}",
             )

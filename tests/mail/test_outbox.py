@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import date
 
 import pytest
 from jinja2 import UndefinedError
@@ -24,11 +25,13 @@ def _request(name: str | None = "Ada") -> dict:
         "type_label": "get a copy of your data",
         "reference": "DSR-2026-000001",
         "due_on": "2026-03-02",
+        "due_date": date(2026, 3, 2),
     }
 
 
 def _context(**extra) -> dict:
-    return {"store": STORE, "request": _request(), "verified": False, **extra}
+    opening = "Demo Shop has received your request."
+    return {"store": STORE, "request": _request(), "verified": False, "opening": opening, **extra}
 
 
 def test_render_gives_subject_text_and_html_with_the_store_layout() -> None:
@@ -44,6 +47,7 @@ def test_hostile_names_are_inert_in_html_and_kept_verbatim_in_text() -> None:
         "store": {"name": HOSTILE, "contact_email": None},
         "request": _request(HOSTILE),
         "verified": True,
+        "opening": HOSTILE,
     }
     _subject, text, html = render("received", context)
     assert "<script>" not in html and "<img" not in html and "onerror=alert(1)&gt;" in html
@@ -81,7 +85,7 @@ def _open(db: Database, store: Store) -> int:
 
 def test_queue_mail_fills_the_store_from_the_request_and_dedupes(db: Database, store) -> None:
     request_id = _open(db, store)
-    context = {"request": _request(), "verified": False}
+    context = {"request": _request(), "verified": False, "opening": "Received."}
     with db.write() as session:
         first = queue_mail(
             session,

@@ -97,6 +97,7 @@ class Request(Base):
     shopify_request_id: Mapped[str | None] = mapped_column(String(40))
     orders_requested: Mapped[list[Any] | None]
     contract_due_on: Mapped[date | None]
+    locale: Mapped[str | None] = mapped_column(String(16))  # the customer's language (i18n)
 
     events: Mapped[list[RequestEvent]] = relationship(
         back_populates="request", order_by="RequestEvent.seq"
