@@ -60,9 +60,9 @@ def test_every_case_yields_a_sane_row(sqlite_run):
     assert [r["case"] for r in rows] == list(all_cases())
     for row in rows:
         sane(row)
-        expected_n = 50 if row["case"] == "store_export" else 1000
-        assert row["n"] == expected_n
-        assert row["backend"] == ("demo store" if row["case"] == "store_export" else "sqlite")
+        store_n = {"store_export": 50, "demo_store": 45}
+        assert row["n"] == store_n.get(row["case"], 1000)
+        assert row["backend"] == ("demo store" if row["case"] in store_n else "sqlite")
 
 
 def test_case_figures(sqlite_run):
@@ -84,6 +84,9 @@ def test_case_figures(sqlite_run):
     store = by_case["store_export"]
     assert store["extra"]["pages"] == 2  # 45 orders per page at the 1,000-point cost cap
     assert store["ratio"] == pytest.approx(store["extra"]["steady_efficiency"], abs=1e-3)
+    demo = by_case["demo_store"]
+    assert demo["baseline_seconds"] == 2.0 and demo["extra"]["order_page_ms"] > 0
+    assert demo["extra"]["rss_mb"] > 20
 
 
 def test_table_lists_every_row(sqlite_run):
