@@ -18,6 +18,7 @@ second finds the token the first stored and takes it. A refused renewal marks th
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Generator
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ TOKEN_HEADER = "X-Shopify-Access-Token"  # noqa: S105 - a header name
 RENEW_MARGIN_SECONDS = 60.0
 RENEW_FRACTION = 0.1
 """Renew when less than min(a minute, a tenth of the token's lifetime) remains."""
+SHOP_DOMAIN = re.compile(r"[a-z0-9][a-z0-9-]*\.myshopify\.com")
 
 
 class StoreNeedsReconnect(StoreAuthError):
@@ -96,14 +98,24 @@ def shop_base_url(config: Config, shop_domain: str) -> str:
     return shop_domain if shop_domain.startswith("http") else f"https://{shop_domain}"
 
 
+def require_shop_domain(shop_domain: str) -> str:
+    """`shop_domain` if it is a shop's own `name.myshopify.com` (the client secret is sent
+    there), else StoreError with one sentence."""
+    if not SHOP_DOMAIN.fullmatch(shop_domain):
+        raise StoreError(f"{shop_domain!r} is not a Shopify shop domain (name.myshopify.com)")
+    return shop_domain
+
+
 def exchange_code(config: Config, shop_domain: str, code: str) -> TokenGrant:
     """Exchange an install's authorization code for the shop's expiring offline token.
 
     Raises:
         GrantRefused: the shop refused the code (spent, expired, or the wrong app).
         StoreUnavailable: the shop's token endpoint did not answer.
+        StoreError: `shop_domain` is not a shop's `name.myshopify.com`; nothing was sent.
     """
-    return authorization_code_grant(config, shop_base_url(config, shop_domain), shop_domain, code)
+    shop = require_shop_domain(shop_domain)
+    return authorization_code_grant(config, shop_base_url(config, shop), shop, code)
 
 
 def save_connection(
@@ -139,7 +151,9 @@ def connect_client_credentials(db: Database, config: Config, shop_domain: str) -
     Raises:
         GrantRefused: the shop refused the client id or secret; nothing was written.
         StoreUnavailable: the shop's token endpoint did not answer; nothing was written.
+        StoreError: `shop_domain` is not a shop's `name.myshopify.com`; nothing was sent.
     """
+    require_shop_domain(shop_domain)
     grant = client_credentials_grant(config, shop_base_url(config, shop_domain), shop_domain)
     with db.write() as session:
         store = session.scalars(select(Store).where(Store.shop_domain == shop_domain)).first()

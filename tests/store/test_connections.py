@@ -19,6 +19,7 @@ from lib.core.enums import ConnectionMode, ConnectionState
 from lib.core.models import Customer, Job, Request, Store, StoreConnection, utcnow
 from lib.store import (
     GrantRefused,
+    StoreError,
     StoreNeedsReconnect,
     connect_client_credentials,
     disconnect,
@@ -172,7 +173,14 @@ def test_client_credentials_refused_writes_nothing(sqlite_db: Database, tmp_path
             connect_client_credentials(db, config, "new-shop.myshopify.com")
         with pytest.raises(GrantRefused, match="invalid_request"):
             exchange_code(oauth_config(server, db, tmp_path), SHOP, "not-a-code")
+        for bad in ("evil.example", "shop.myshopify.com.evil.example", "https://x.myshopify.com"):
+            with pytest.raises(StoreError, match="is not a Shopify shop domain"):
+                connect_client_credentials(db, config, bad)
+            with pytest.raises(StoreError, match="is not a Shopify shop domain"):
+                exchange_code(config, bad, "code")
+        counts = grants(server)
     assert _table_counts(db)["stores"] == 0 and _table_counts(db)["store_connections"] == 0
+    assert counts["refused"] == 2 and counts["client_credentials"] == 0  # the bad ones: not sent
 
 
 @pytest.mark.parametrize("mode", [ConnectionMode.OAUTH, ConnectionMode.CLIENT_CREDENTIALS])
