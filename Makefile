@@ -41,7 +41,6 @@ $(OIDC_INSTALLED): $(OIDC)/package-lock.json
 bench: $(STAMP)
 	$(PY) -m lib bench $(BENCH_ARGS)
 
-
 # Refresh the vendored Shopify Admin GraphQL schema (lib/store/schema/SOURCE.md). Needs npm;
 # `make test` does not. A new package version also needs its line in SOURCE.md changed by hand.
 SCHEMA_PACKAGE := @shopify/dev-mcp@1.16.0

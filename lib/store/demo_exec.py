@@ -46,7 +46,7 @@ from lib.store.demo_types import Context, NotServed, Obj
 from lib.store.schema import admin_schema, shopify_error
 
 STANDARD_RESTORE_RATE = 100.0
-"""Points restored per second on Shopify's Standard plan (shopify.md §5)."""
+"""Points restored per second on Shopify's Standard plan (Shopify's GraphQL Admin rate limits)."""
 STANDARD_BUCKET = 2000.0
 """Bucket size: 20 s of restore, the ratio of Shopify's older published 1,000 / 50 figures."""
 STRING_SCALARS = ("UnsignedInt64", "Decimal", "Money")
