@@ -113,15 +113,18 @@ def cmd_worker(args: argparse.Namespace) -> int:
     import threading
 
     from lib.core.config import get_config
+    from lib.core.secrets_check import connected_shops, require_strong_secrets
     from lib.jobs.handlers import chores, job_handlers, periodic_jobs
     from lib.jobs.worker import Worker, new_worker_id
     from lib.store.versions import warn_if_unsupported
 
     config = get_config()
+    db = _database()
+    require_strong_secrets(config, shops=connected_shops(db, config))
     logging.basicConfig(level=config.log_level, format="%(asctime)s %(name)s %(message)s")
     warn_if_unsupported(config.shopify_api_version)
     worker = Worker(
-        _database(),
+        db,
         job_handlers(config),
         chores(config),
         periodic_jobs(),
@@ -179,20 +182,43 @@ def cmd_intake(args: argparse.Namespace) -> int:
     import uvicorn
 
     from lib.core.config import get_config
+    from lib.core.secrets_check import connected_shops, require_strong_secrets
     from lib.intake.app import create_app
     from lib.intake.logs import uvicorn_log_config
     from lib.store.versions import warn_if_unsupported
 
     config = get_config()
+    config = config.replace(  # what the app checks (Host header) is where it really listens
+        intake_host=config.intake_host if args.host is None else args.host,
+        intake_port=args.port or config.intake_port,
+    )
+    db = _database()
+    require_strong_secrets(config, [config.intake_host], shops=connected_shops(db, config))
     logging.basicConfig(level=config.log_level, format="%(asctime)s %(name)s %(message)s")
     warn_if_unsupported(config.shopify_api_version)
     uvicorn.run(
-        create_app(_database(), config),
-        host=args.host or config.intake_host,
-        port=args.port or config.intake_port,
+        create_app(db, config),
+        host=config.intake_host,
+        port=config.intake_port,
         log_config=uvicorn_log_config(config.log_level),
         server_header=False,
     )
+    return 0
+
+
+def cmd_secrets(_args: argparse.Namespace) -> int:
+    """Print freshly generated secrets, ready to paste into `.env` and `secrets.toml`."""
+    from lib.core.secrets_check import strong_values
+
+    values = strong_values()
+    print("# Generated now from the operating system's random source; keep them out of git.")
+    print("# For .env (changing TOKEN_ENCRYPTION_KEYS: put the new key first and keep the old")
+    print("# ones after it until the tokens are re-encrypted, see docs/deploy.md):")
+    print(f"TOKEN_SECRET={values['TOKEN_SECRET']}")
+    print(f"TOKEN_ENCRYPTION_KEYS={values['TOKEN_ENCRYPTION_KEYS']}")
+    print("# SHOPIFY_API_SECRET is your app's client secret: copy it from Shopify.")
+    print("# For .streamlit/secrets.toml, in [auth] (a new one signs everyone out):")
+    print(f'cookie_secret = "{values["cookie_secret"]}"')
     return 0
 
 
@@ -346,6 +372,8 @@ def build_parser() -> argparse.ArgumentParser:
     intake.add_argument("--host", help="address to bind (default INTAKE_HOST)")
     intake.add_argument("--port", type=int, help="port (default INTAKE_PORT)")
 
+    add("secrets", cmd_secrets, "print strong secrets for .env and secrets.toml")
+
     links = add("links", cmd_links, "print signed storefront links for the local walk-through")
     links.add_argument("--shop", help="shop domain (default: the first store)")
     links.add_argument("--count", type=int, default=3, help="how many customers to list")
@@ -392,6 +420,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; errors people can fix are one line on stderr, never a traceback."""
+    from lib.core.config import ConfigError
     from lib.core.db import DatabaseUnavailable
 
     parser = build_parser()
@@ -402,7 +431,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("settings set needs KEY VALUE")
     try:
         return args.handler(args)
-    except UsageError as exc:
+    except (UsageError, ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except DatabaseUnavailable as exc:

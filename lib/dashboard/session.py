@@ -7,7 +7,6 @@ reached through the navigation. Session keys are prefixed `pd_`.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 from typing import Any, NoReturn
 
@@ -15,12 +14,12 @@ import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
 from lib.core.db import get_database
+from lib.core.network import is_loopback
 from lib.dashboard import signin, signin_errors
 from lib.dashboard.roles import Actor, Role
 from lib.dashboard.signin_errors import FAILURE_PARAM
 
 LOCAL_ROLE_KEY = "pd_local_role"
-LOCAL_HOSTS = ("localhost", "")
 
 
 def _secrets() -> Mapping[str, Any]:
@@ -35,13 +34,10 @@ def sign_in_configured() -> bool:
     return "auth" in _secrets()
 
 
-def _loopback(address: str) -> bool:
-    if address in LOCAL_HOSTS:
-        return True
-    try:
-        return ipaddress.ip_address(address).is_loopback
-    except ValueError:
-        return False
+def cookie_secret() -> str | None:
+    """`[auth] cookie_secret`, which signs the identity cookie (None without sign-in)."""
+    secret = _secrets().get("auth", {}).get("cookie_secret")
+    return None if secret is None else str(secret)
 
 
 def bootstrap_admins() -> frozenset[str]:
@@ -101,8 +97,11 @@ def _session_id(claims: dict[str, Any]) -> str:
 
 
 def local_mode_allowed() -> bool:
-    """Local mode serves this machine only: True when the server listens on loopback alone."""
-    return _loopback(str(st.get_option("server.address") or ""))
+    """Local mode serves this machine only: True when the server listens on loopback alone.
+
+    An empty `server.address` makes Streamlit listen on every interface: not loopback.
+    """
+    return is_loopback(str(st.get_option("server.address") or ""))
 
 
 def _local_actor() -> Actor:
@@ -110,8 +109,9 @@ def _local_actor() -> Actor:
         address = st.get_option("server.address")
         st.error(
             f"Local mode (no sign-in configured) only serves this machine, but the server "
-            f"listens on {address}. Configure `[auth]` in `.streamlit/secrets.toml` (see "
-            "`secrets.toml.example`) or start with `--server.address 127.0.0.1`."
+            f"listens on {address or 'every interface'}. Configure `[auth]` in "
+            "`.streamlit/secrets.toml` (see `secrets.toml.example`) or start with "
+            "`--server.address 127.0.0.1`."
         )
         st.stop()
     role = Role(st.session_state.setdefault(LOCAL_ROLE_KEY, Role.ADMIN.value))

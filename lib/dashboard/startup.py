@@ -1,0 +1,85 @@
+"""Whether the dashboard server may start, and what guards every one of its responses.
+
+`dashboard_server.py` calls `refusal()` before it builds the app and exits with its sentence:
+local mode (no sign-in) only on loopback, and no committed or short secrets once the dashboard
+listens beyond loopback or serves a real shop (`lib.core.secrets_check`). `server_middleware()`
+forbids framing on every route (clickjacking) and, in local mode, accepts only this machine's
+names in `Host` (DNS rebinding, `lib.core.network`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from starlette.middleware import Middleware
+
+from lib.core.config import Config
+from lib.core.network import (
+    ASGIApp,
+    LoopbackHostMiddleware,
+    Message,
+    Receive,
+    Scope,
+    Send,
+    is_loopback,
+)
+from lib.core.secrets_check import InsecureSecrets, require_strong_secrets
+
+FRAME_HEADERS = (
+    (b"content-security-policy", b"frame-ancestors 'none'"),
+    (b"x-frame-options", b"DENY"),
+)
+
+
+class FrameDenyMiddleware:
+    """Add FRAME_HEADERS to every HTTP response that has not set them itself."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def framed_never(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers.extend(item for item in FRAME_HEADERS if item[0] not in present)
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, framed_never)
+
+
+def refusal(
+    address: str,
+    config: Config,
+    *,
+    sign_in: bool,
+    cookie_secret: str | None,
+    shops: Sequence[str] = (),
+) -> str | None:
+    """Why the dashboard must not start on `address` (Streamlit's `server.address`), or None."""
+    if not sign_in and not is_loopback(address):
+        return (
+            f"Local mode (no sign-in configured) serves this machine only, but server.address "
+            f"is {address or 'empty (every interface)'}. Start with --server.address 127.0.0.1, "
+            "or configure [auth] in .streamlit/secrets.toml (see secrets.toml.example)."
+        )
+    try:
+        require_strong_secrets(
+            config, [address], shops=shops, cookie_secret=cookie_secret if sign_in else None
+        )
+    except InsecureSecrets as exc:
+        return str(exc)
+    return None
+
+
+def server_middleware(*, sign_in: bool) -> list[Middleware]:
+    """The dashboard's own middleware: never framed; in local mode, this machine's Host only."""
+    guards = [Middleware(FrameDenyMiddleware)]
+    if not sign_in:
+        guards.append(Middleware(LoopbackHostMiddleware))
+    return guards
