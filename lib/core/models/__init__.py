@@ -15,6 +15,7 @@ from lib.core.models.operations import (
     UsedToken,
     WebhookReceipt,
 )
+from lib.core.models.register import ProcessingRegister
 from lib.core.models.requests import (
     AuditHead,
     Customer,
@@ -36,6 +37,7 @@ __all__ = [
     "Export",
     "Job",
     "OutboxMail",
+    "ProcessingRegister",
     "RateLimitHit",
     "Request",
     "RequestEvent",

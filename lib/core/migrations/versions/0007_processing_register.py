@@ -7,6 +7,11 @@ Create Date: 2026-12-04 20:20:00
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
+from alembic import op
+
+import lib.core.models.base
+
 revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
@@ -14,8 +19,25 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    """Placeholder: filled in by the change that owns this revision."""
+    """One register per store: its sections as JSON, who changed and who reviewed it, when."""
+    instant = lib.core.models.base.UTCDateTime(timezone=True)
+    op.create_table(
+        "processing_registers",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("store_id", sa.Integer(), nullable=False),
+        sa.Column("content", sa.JSON(), nullable=False),
+        sa.Column("reviewed_at", instant, nullable=True),
+        sa.Column("reviewed_by", sa.String(length=320), nullable=True),
+        sa.Column("updated_at", instant, nullable=False),
+        sa.Column("updated_by", sa.String(length=320), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["store_id"], ["stores.id"], name=op.f("fk_processing_registers_store_id_stores")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_processing_registers")),
+        sa.UniqueConstraint("store_id", name=op.f("uq_processing_registers_store_id")),
+    )
 
 
 def downgrade() -> None:
-    """Placeholder: filled in by the change that owns this revision."""
+    """Drop the registers."""
+    op.drop_table("processing_registers")
