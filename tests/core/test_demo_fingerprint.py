@@ -31,13 +31,13 @@ TABLES = {
 }
 """Every table the seeder writes, with the key its rows are ordered by."""
 EXPECTED = {
-    ("one chunk", "sqlite"): "d5bd7e8e5567bd6abacb80956132f49bd53c853166598e14d771951c86f8d2a9",
-    ("one chunk", "postgresql"): "2e83b66e59a2fe29975139f5d0352a5e0852c25387470dbd4117fd7dba9343cf",
+    ("one chunk", "sqlite"): "9e0eebc0e08e0462ae9e8f798be397bd0c94a44f38f4ef9905af16ce8713f7ed",
+    ("one chunk", "postgresql"): "e8b28cc40e41b2665f80fd522bf50736d2fa8729885e9bec92af12645420ddf5",
     ("chunks, append", "sqlite"): (
-        "32ae67d35d3176d593436f2f3cc7dd283a6b34ca9c4c257a132fb433f3924b8c"
+        "89f6e3c1ec2a414ad4b0d821905827766635480fb0ae5633962f11b22f24da93"
     ),
     ("chunks, append", "postgresql"): (
-        "120d39533c073fe3e878a939c690ff9c71744d0662eaa394dea552eb2bac04fe"
+        "1d53ad1d0e4705f449685737b40ca78415600e30542c55e5d05aaf0855ebd4fe"
     ),
 }
 """By (case, backend). "one chunk": the default chunk size; "chunks, append": chunks of 700
