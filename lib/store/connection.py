@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from lib.core.config import Config, get_config
@@ -183,6 +183,13 @@ def disconnect(session: Session, store: Store, reason: str) -> StoreConnection:
     return row
 
 
+_STORE_AND_CONNECTION = (
+    select(Store, StoreConnection)
+    .outerjoin(StoreConnection, StoreConnection.store_id == Store.id)
+    .where(Store.shop_domain == bindparam("shop"))
+)
+
+
 def load_credentials(db: Database, config: Config, shop_domain: str) -> Credentials:
     """The credentials a client of `shop_domain` uses now.
 
@@ -191,14 +198,9 @@ def load_credentials(db: Database, config: Config, shop_domain: str) -> Credenti
         StoreError: the shop has no connection and the environment names no token for it.
     """
     with db.read() as session:
-        store = session.scalars(select(Store).where(Store.shop_domain == shop_domain)).first()
-        row = None
-        if store is not None:
-            row = session.scalars(
-                select(StoreConnection).where(StoreConnection.store_id == store.id)
-            ).first()
-        if row is not None:
-            return _credentials(config, store, row)
+        found = session.execute(_STORE_AND_CONNECTION, {"shop": shop_domain}).first()
+    if found is not None and found.StoreConnection is not None:
+        return _credentials(config, found.Store, found.StoreConnection)
     return _legacy(config, shop_domain)
 
 
