@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lib.core.audit import append_event
@@ -119,8 +120,14 @@ def sign_in(
     (first run of a sign-in, binding, last-seen). A revoked session never comes back; one idle
     for SESSION_IDLE is ended.
     """
-    now = now or utcnow()
     who = identity(claims)
+    try:
+        return _sign_in(db, who, admins, now or utcnow())
+    except IntegrityError:  # two runs of a new sign-in at once (PostgreSQL): the other recorded it
+        return _sign_in(db, who, admins, now or utcnow())
+
+
+def _sign_in(db: Database, who: Identity, admins: Collection[str], now: datetime) -> Actor:
     with db.read() as session:
         row = session.get(StaffSession, who.session_id)
         role = bound_role(session, who)

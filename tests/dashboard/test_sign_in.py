@@ -4,6 +4,7 @@ sign-out and role removal on every replica; and the dashboard frame that shows i
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -185,3 +186,22 @@ def test_the_staff_page_says_which_roles_are_bound_to_an_account(seeded):
     lines = {m.value.split("**")[1]: m.value for m in at.markdown if m.value.startswith("**")}
     assert "account bound at first sign-in on" in lines["ana@shop.example"]
     assert lines["new@shop.example"].endswith("not signed in yet")
+
+
+def test_two_runs_of_a_new_sign_in_at_once_record_one_session(db):
+    """The browser's first page load and its first rerun can race: both get the actor."""
+    given(db, "two@shop.example", "merchant")
+    cookie = claims("two@shop.example", "two-1")
+    start, results = threading.Barrier(4), []
+
+    def run() -> None:
+        start.wait()
+        results.append(signin.sign_in(db, cookie).role)
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert results == [Role.MERCHANT] * 4
+    assert len(sessions(db)) == 1
