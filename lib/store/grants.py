@@ -1,7 +1,9 @@
 """Shopify's token grants at `POST {shop}/admin/oauth/access_token`, as its JS library sends them.
 
-Request bodies are those of `@shopify/shopify-api` (github.com/Shopify/shopify-app-js,
-`packages/apps/shopify-api/lib/auth/oauth/`): JSON with `client_id`, `client_secret` and
+Request bodies are those of `@shopify/shopify-api` (github.com/Shopify/shopify-app-js at
+ef2043d, 2026-08-07, `packages/apps/shopify-api/lib/auth/oauth/`: `oauth.ts`,
+`refresh-token.ts`, `client-credentials.ts` and their tests): JSON with `client_id`,
+`client_secret` and
 - `code`, `expiring: "1"` — the authorization-code exchange (`oauth.ts`, `callback`);
 - `refresh_token`, `grant_type: "refresh_token"` — renewing an expiring offline token;
 - `grant_type: "client_credentials"` — an app in the merchant's own organisation.
