@@ -24,6 +24,14 @@ class Channel(StrEnum):
     STAFF = "staff"  # recorded by staff (e.g. More actions → Request customer data)
 
 
+class StaffMedium(StrEnum):
+    """How a request recorded by staff reached them."""
+
+    PHONE = "phone"
+    LETTER = "letter"
+    EMAIL = "email"
+
+
 class Status(StrEnum):
     """Request lifecycle states; the allowed moves are in `lib.core.lifecycle`."""
 
@@ -71,6 +79,7 @@ class EventKind(StrEnum):
     SETTING = "setting"
     ROLE = "role"
     STORE = "store"  # the app installed on or uninstalled from a shop
+    OWNER = "owner"  # a request given to (or taken from) a staff member
 
 
 class JobStatus(StrEnum):

@@ -93,9 +93,14 @@ def open_request(
     target_days: int = 15,
     at: datetime | None = None,
     before_events: Callable[[Request], object] | None = None,
+    first: Status | None = None,
+    first_reason: str | None = None,
 ) -> Request:
     """Store a new request with its deadlines, then move it to its channel's first state.
 
+    `first` overrides that state (staff who send the Verify Request link instead of checking
+    the identity themselves start a staff request as pending verification); `first_reason` is
+    kept on its event (how staff checked the identity).
     `before_events(request)` runs once the row exists (id and reference set) and before its
     events are appended: what it writes (the request's mails) is then done before the chain's
     head is locked, which on PostgreSQL stays locked until the transaction commits.
@@ -141,11 +146,18 @@ def open_request(
         details={"channel": str(new.channel), "type": str(new.type), "regime": str(regime)},
         at=at,
     )
-    first = _move(request, FIRST_STATUS[new.channel], actor=actor, reason=None, details=None, at=at)
+    first_move = _move(
+        request,
+        first or FIRST_STATUS[new.channel],
+        actor=actor,
+        reason=first_reason,
+        details=None,
+        at=at,
+    )
     if before_events is not None:
         session.flush()
         before_events(request)
-    append_events(session, [received, first])
+    append_events(session, [received, first_move])
     return request
 
 
@@ -337,5 +349,79 @@ def resume(
         actor=actor,
         kind=EventKind.RESUMED,
         details={"paused_days": days, "due": request.due_on.isoformat()},
+        at=at,
+    )
+
+
+def assign_owner(
+    session: Session,
+    request: Request,
+    *,
+    actor: str,
+    owner: str | None,
+    at: datetime | None = None,
+) -> ChainLink:
+    """Give an open request to a staff member (`owner`, an email) or take it back (None)."""
+    _require_open(request, "assign")
+    owner = owner.strip().lower() if owner and owner.strip() else None
+    if owner is not None and "@" not in owner:
+        raise LifecycleError(f"{owner!r} is not a staff member's email address")
+    if owner == request.owner_email:
+        raise LifecycleError(
+            f"{request.reference}: already "
+            + (f"looked after by {owner}" if owner else "without an owner")
+        )
+    before, request.owner_email = request.owner_email, owner
+    return append_event(
+        session,
+        request_id=request.id,
+        actor=actor,
+        kind=EventKind.OWNER,
+        details={"before": before, "after": owner},
+        at=at,
+    )
+
+
+def merge(
+    session: Session,
+    duplicate: Request,
+    into: Request,
+    *,
+    actor: str,
+    at: datetime | None = None,
+) -> ChainLink:
+    """Close `duplicate` as merged into `into`, the open request of the same person and type.
+
+    The survivor keeps its own verification state: a merge never verifies anything, and a
+    verified duplicate is not folded into an unverified request (merge the other way round).
+    """
+    if duplicate.id == into.id:
+        raise LifecycleError(f"{duplicate.reference}: a request cannot be merged into itself")
+    _require_open(duplicate, "merge")
+    if not into.is_open:
+        raise LifecycleError(f"{into.reference} is {into.status}: merge only into an open request")
+    same = (
+        duplicate.store_id == into.store_id
+        and duplicate.email.lower() == into.email.lower()
+        and duplicate.type == into.type
+    )
+    if not same:
+        raise LifecycleError(
+            f"{duplicate.reference} and {into.reference} are not the same person's "
+            "request of the same type in the same store"
+        )
+    if duplicate.verified_at is not None and into.verified_at is None:
+        raise LifecycleError(
+            f"{duplicate.reference} is verified and {into.reference} is not: "
+            f"merge {into.reference} into {duplicate.reference} instead"
+        )
+    duplicate.merged_into_id = into.id
+    return transition(
+        session,
+        duplicate,
+        S.CANCELED,
+        actor=actor,
+        reason=f"merged into {into.reference}",
+        details={"merged_into": into.id},
         at=at,
     )

@@ -65,6 +65,7 @@ class Request(Base):
         ),
         Index("ix_requests_store_received", "store_id", "received_at"),
         Index("ix_requests_due_on_id", "due_on", "id"),  # Requests table sorted by days left
+        Index("ix_requests_owner_due", "owner_email", "due_on"),  # My requests
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -98,6 +99,9 @@ class Request(Base):
     orders_requested: Mapped[list[Any] | None]
     contract_due_on: Mapped[date | None]
     locale: Mapped[str | None] = mapped_column(String(16))  # the customer's language (i18n)
+    owner_email: Mapped[str | None] = mapped_column(String(320))  # staff looking after it
+    reminded_at: Mapped[datetime | None]  # the one reminder to an unverified guest
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"))
 
     events: Mapped[list[RequestEvent]] = relationship(
         back_populates="request", order_by="RequestEvent.seq"
@@ -107,6 +111,22 @@ class Request(Base):
     def is_open(self) -> bool:
         """Still needs work (not completed, rejected, canceled or expired)."""
         return self.closed_at is None
+
+
+class StaffIntake(Base):
+    """How a request recorded by staff arrived, and how the person's identity was checked.
+
+    `identity_check` empty means staff sent the *Verify Request* link instead: the request
+    waits for the customer like a guest's.
+    """
+
+    __tablename__ = "staff_intakes"
+
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), primary_key=True)
+    medium: Mapped[str] = mapped_column(String(16))  # lib.core.enums.StaffMedium
+    recorded_by: Mapped[str] = mapped_column(String(320))
+    identity_check: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class RequestEvent(Base):
