@@ -202,6 +202,7 @@ def cmd_intake(args: argparse.Namespace) -> int:
         port=config.intake_port,
         log_config=uvicorn_log_config(config.log_level),
         server_header=False,
+        proxy_headers=False,  # the visitor's address is TRUSTED_PROXY_HOPS's business alone
     )
     return 0
 

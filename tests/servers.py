@@ -30,7 +30,9 @@ def loopback_socket(backlog: int = 128) -> socket.socket:
 def serve_in_thread(app: Any, sock: socket.socket | None = None) -> Iterator[str]:
     """Serve `app` until the block ends; yields its base URL (`http://127.0.0.1:PORT`)."""
     sock = sock or loopback_socket()
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    # proxy_headers off as in `python -m lib intake`: the app decides whom X-Forwarded-For names
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", proxy_headers=False)
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + START_TIMEOUT_S

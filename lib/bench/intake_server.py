@@ -74,7 +74,9 @@ def main() -> None:
     app = bench_app(bench_config(port))
     print(port, flush=True)
     server = uvicorn.Server(
-        uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+        uvicorn.Config(
+            app, log_level="warning", access_log=False, lifespan="off", proxy_headers=False
+        )
     )
     _exit_with_parent(server)
     server.run(sockets=[sock])
