@@ -74,7 +74,7 @@ i18n-extract: $(STAMP)
 		--project "Privacy Desk" -c "Translators:" .
 
 i18n-update: i18n-extract
-	$(BABEL) update -i $(LOCALES)/messages.pot -d $(LOCALES) --no-location --ignore-obsolete
+	$(BABEL) update -i $(LOCALES)/messages.pot -d $(LOCALES) --ignore-obsolete
 
 i18n-compile: $(STAMP)
 	$(BABEL) compile -d $(LOCALES) --statistics

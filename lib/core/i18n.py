@@ -86,7 +86,7 @@ def accept_language(header: str | None) -> list[str]:
                 quality = float(params.strip()[2:])
             except ValueError:
                 continue
-        if tag and tag != "*" and quality > 0:
+        if _TAG.fullmatch(tag) and quality > 0:
             weighted.append((-quality, index, tag))
     return [tag for _, _, tag in sorted(weighted)]
 
