@@ -5,7 +5,7 @@ from functools import partial
 
 import streamlit as st
 
-from lib.dashboard import cached, exports_view, store_actions, ui
+from lib.dashboard import cached, exports_view, register_view, store_actions, ui
 from lib.dashboard.roles import Right
 from lib.dashboard.session import current_actor
 
@@ -84,6 +84,9 @@ def deliver_dialog(export_id: int) -> None:
         f"The customer gets a link to package {export_id}, valid "
         f"{settings['download_link_days']} days for {settings['download_max']} downloads."
     )
+    warning = register_view.delivery_warning(db, export_id)
+    if warning:
+        st.warning(warning, icon=":material/rule:")
     if st.button(
         "Send link",
         type="primary",

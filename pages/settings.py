@@ -5,7 +5,15 @@ merchant notification address and scope check; the change history."""
 import streamlit as st
 
 from lib.core.settings import SPECS
-from lib.dashboard import actions, cached, connection_view, labels, store_actions, ui
+from lib.dashboard import (
+    actions,
+    cached,
+    connection_view,
+    labels,
+    register_view,
+    store_actions,
+    ui,
+)
 from lib.dashboard.queries import setting_history
 from lib.dashboard.roles import Right
 from lib.dashboard.session import current_actor
@@ -18,9 +26,56 @@ GROUPS = {
 }
 
 actor = current_actor()
-ui.guard(actor, Right.SETTINGS)
+ui.guard(actor, Right.REGISTER)
 st.title("Settings")
 ui.flash()
+
+
+def register_section() -> None:
+    """Each store's processing register: what every access package tells the customer."""
+    st.subheader("Processing register")
+    st.caption(
+        "What every access package tells the customer under GDPR Art. 15: purposes, data, "
+        "recipients and their countries, safeguards, retention, sources, automated decisions, "
+        "the supervisory authority and the privacy contact. Every change is audited."
+    )
+    for view in register_view.register_views(cached.db()):
+        prefix = f"pd_reg_{view.store_id}"
+        with st.expander(f"{labels.plain(view.store_name)} — {view.state()}"):
+            if not view.register.reviewed:
+                st.warning(view.state(), icon=":material/rule:")
+            with st.form(f"{prefix}_form", border=False):
+                for section in register_view.SECTIONS:
+                    st.text_area(
+                        f"{section.label} ({section.article})",
+                        value=view.register.texts[section.key],
+                        key=f"{prefix}_{section.key}",
+                    )
+                rows = st.data_editor(
+                    view.recipient_rows(),
+                    num_rows="dynamic",
+                    key=f"{prefix}_recipients",
+                    width="stretch",
+                    column_order=register_view.RECIPIENT_FIELDS,
+                )
+                reviewed = st.checkbox(
+                    "Reviewed: this register describes what the shop does",
+                    value=view.register.reviewed,
+                    key=f"{prefix}_reviewed",
+                )
+                if st.form_submit_button("Save register", type="primary"):
+                    texts = {
+                        s.key: st.session_state[f"{prefix}_{s.key}"] for s in register_view.SECTIONS
+                    }
+                    done = f"Processing register of {view.store_name} saved"
+                    args = (cached.db(), actor, view.store_id, texts, rows, reviewed)
+                    ui.run_action(done, register_view.save_register, *args)
+                    st.rerun()
+
+
+if not actor.can(Right.SETTINGS):  # compliance keeps the register, not the other settings
+    register_section()
+    st.stop()
 current = cached.settings(cached.url())
 for spec in SPECS:
     st.session_state.setdefault(f"pd_set_{spec.key}", current[spec.key])
@@ -113,6 +168,8 @@ for store in connection_view.store_views(cached.db()):
                 _show_scopes(store_actions.test_connection(actor, store.shop_domain))
             except (actions.ActionError, PermissionError) as exc:
                 st.error(str(exc))
+
+register_section()
 
 st.subheader("Change history")
 history = setting_history(cached.db())

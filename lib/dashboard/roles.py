@@ -43,6 +43,7 @@ class Right(StrEnum):
     CUSTOMERS = "customers"
     VIEW_EXPORTS = "view_exports"
     SETTINGS = "settings"
+    REGISTER = "register"  # the processing register (Art. 15 information) on Settings
     MAIL = "mail"
     AUDIT = "audit"
     ROLES = "roles"

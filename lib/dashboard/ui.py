@@ -53,7 +53,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/reports.py", "Reports", ":material/table_chart:", Right.REPORTS, "Insight"),
     PageSpec("pages/mail.py", "Mail", ":material/mail:", Right.MAIL, "Records"),
     PageSpec("pages/audit.py", "Audit log", ":material/verified:", Right.AUDIT, "Records"),
-    PageSpec("pages/settings.py", "Settings", ":material/settings:", Right.SETTINGS, "Admin"),
+    PageSpec("pages/settings.py", "Settings", ":material/settings:", Right.REGISTER, "Admin"),
     PageSpec("pages/staff.py", "Staff", ":material/badge:", Right.ROLES, "Admin"),
 )
 

@@ -42,9 +42,12 @@ def _key_elements(at, path: str, role: Role, refs: dict[str, str]) -> None:
         assert [b.proto.label for b in at.get("download_button")] == ["Download metrics CSV"]
         grant = _report_grant(at)
         assert (grant.email, grant.role, grant.unmask) == (f"{role.value}@localhost", role, False)
+    elif path == "pages/settings.py" and role is Role.COMPLIANCE:
+        assert [s.value for s in at.subheader] == ["Processing register"]  # only the register
+        assert not at.toggle
     elif path == "pages/settings.py":
         assert at.toggle(key="pd_set_guest_support").value is False
-        assert len(at.dataframe) == 1  # the change history
+        assert len(at.dataframe) == 2  # the register's recipients, then the change history
     elif path == "pages/audit.py":
         assert at.button(key="pd_au_verify").label == "Verify chain"
         assert len(at.dataframe[0].value) > 10
@@ -166,7 +169,7 @@ def test_merchant_switches_guest_support_back_on(seeded):
         assert get_setting(session, "download_max") == 4
         actors = set(session.scalars(select(SettingChange.actor)))
     assert "merchant@localhost" in actors
-    assert {"guest_support", "download_max"} <= set(at.dataframe[0].value["setting"])
+    assert {"guest_support", "download_max"} <= set(at.dataframe[-1].value["setting"])
 
 
 def test_admin_adds_and_removes_staff(seeded):
