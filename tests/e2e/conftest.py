@@ -61,8 +61,13 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """Demo data, then the demo store, intake, a worker and the dashboard; stopped afterwards."""
+def stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    """Demo data, then the demo store, intake, a worker and the dashboard; stopped afterwards.
+
+    A test module's `STACK_ENV` dict adds to (or overrides) the services' environment.
+    """
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: `apt-get install chromium` (.ci/run does)")
     work = tmp_path_factory.mktemp("e2e")
@@ -80,6 +85,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "EXPORT_DIR": str(work / "exports"),
         "SMTP_URL": "",
         "PYTHONPATH": str(PROJECT_ROOT),
+        **getattr(request.module, "STACK_ENV", {}),
     }
     seed = [sys.executable, "-m", "lib", "demo", "--requests", str(DEMO_REQUESTS), "--quiet"]
     subprocess.run(seed, cwd=PROJECT_ROOT, env=env, check=True, capture_output=True, timeout=120)
