@@ -61,8 +61,9 @@ def _hide_pages() -> None:
     st.navigation([st.Page(_no_page, title="Sign in", url_path="sign-in")], position="hidden")
 
 
-def _signed_out_screen(failure: str | None) -> NoReturn:
-    _hide_pages()
+def _signed_out_screen(failure: str | None, frame: bool) -> NoReturn:
+    if frame:
+        _hide_pages()
     st.title("Privacy Desk")
     st.write("Sign in with your company account to see the requests you work on.")
     if failure:
@@ -71,22 +72,24 @@ def _signed_out_screen(failure: str | None) -> NoReturn:
     st.stop()
 
 
-def _refused_screen(reason: str, session_id: str) -> NoReturn:
-    _hide_pages()
+def _refused_screen(reason: str, session_id: str, frame: bool) -> NoReturn:
+    if frame:
+        _hide_pages()
     st.title("Privacy Desk")
     st.warning(reason, icon=":material/lock:")
     st.button("Sign out", on_click=sign_out, args=(session_id,), key="pd_sign_out")
     st.stop()
 
 
-def _signed_in_actor() -> Actor:
+def _signed_in_actor(frame: bool) -> Actor:
     if not st.user.is_logged_in:
-        _signed_out_screen(signin_errors.read_failure(st.query_params.get(FAILURE_PARAM, "")))
+        failure = signin_errors.read_failure(st.query_params.get(FAILURE_PARAM, ""))
+        _signed_out_screen(failure, frame)
     claims = dict(st.user)
     try:
         return signin.sign_in(get_database(), claims, bootstrap_admins())
     except signin.SignInRefused as refused:
-        _refused_screen(str(refused), _session_id(claims))
+        _refused_screen(str(refused), _session_id(claims), frame)
 
 
 def _session_id(claims: dict[str, Any]) -> str:
@@ -118,9 +121,13 @@ def _local_actor() -> Actor:
     return Actor(f"{role.value}@localhost", role)
 
 
-def current_actor() -> Actor:
-    """The actor of this session; stops the script with a sign-in prompt when there is none."""
-    return _signed_in_actor() if sign_in_configured() else _local_actor()
+def current_actor(*, frame: bool = False) -> Actor:
+    """The actor of this session; stops the script with a sign-in prompt when there is none.
+
+    `frame=True` (dashboard.py, once per run, before `st.navigation`) also hides the page list
+    on those screens; the pages' own call only re-checks.
+    """
+    return _signed_in_actor(frame) if sign_in_configured() else _local_actor()
 
 
 def is_local_mode() -> bool:

@@ -84,7 +84,9 @@ def _bind(session: Session, who: Identity, admins: Collection[str], now: datetim
             f"{who.email} is not verified by your identity provider, so it gets no role here. "
             "Verify the address with the provider, then sign in again."
         )
-    row = session.get(StaffRole, who.email)
+    row = session.get(StaffRole, who.email, with_for_update=True)  # one binding at a time
+    if row is not None and (row.issuer, row.subject) == (who.issuer, who.subject):
+        return Role(row.role)  # bound by a run of this very sign-in a moment ago
     if row is None and who.email in admins:
         row = StaffRole(email=who.email, role=Role.ADMIN.value, updated_by=BOOTSTRAP_ACTOR)
         session.add(row)
