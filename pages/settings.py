@@ -1,6 +1,7 @@
 """Settings: guest support, notifications, regime, targets and link lifetimes (declared as data
-in lib.core.settings), saved in one audited transaction; each store's Shopify connection, its
-merchant notification address and scope check; the change history."""
+in lib.core.settings), saved in one audited transaction; the shop's language and the merchant's
+own texts per language; each store's Shopify connection, its merchant notification address and
+scope check; the change history."""
 
 import streamlit as st
 
@@ -10,6 +11,7 @@ from lib.dashboard import (
     cached,
     connection_view,
     labels,
+    languages_view,
     register_view,
     store_actions,
     ui,
@@ -77,12 +79,13 @@ if not actor.can(Right.SETTINGS):  # compliance keeps the register, not the othe
     register_section()
     st.stop()
 current = cached.settings(cached.url())
-for spec in SPECS:
+FORM_SPECS = [spec for spec in SPECS if spec.group in GROUPS]  # Languages has its own section
+for spec in FORM_SPECS:
     st.session_state.setdefault(f"pd_set_{spec.key}", current[spec.key])
 
 
 def _save() -> None:
-    values = {s.key: st.session_state[f"pd_set_{s.key}"] for s in SPECS}
+    values = {s.key: st.session_state[f"pd_set_{s.key}"] for s in FORM_SPECS}
     ui.run_action("Settings saved", actions.change_settings, cached.db(), actor, values)
 
 
@@ -91,7 +94,7 @@ with st.form("pd_settings_form", border=False):
     for column, (group, title) in zip(columns, GROUPS.items(), strict=True):
         with column.container(border=True):
             st.subheader(title)
-            for spec in (s for s in SPECS if s.group == group):
+            for spec in (s for s in FORM_SPECS if s.group == group):
                 key = f"pd_set_{spec.key}"
                 if spec.kind is bool:
                     st.toggle(spec.label, key=key, help=spec.help)
@@ -106,6 +109,55 @@ with st.form("pd_settings_form", border=False):
                 else:
                     st.text_input(spec.label, key=key, help=spec.help)
     st.form_submit_button("Save settings", type="primary", on_click=_save)
+
+
+def languages_section() -> None:
+    """The shop's language and the merchant's own texts per language (lib.dashboard)."""
+    view = languages_view
+    with st.container(border=True):
+        st.subheader("Languages")
+        st.caption(
+            "Customers get the page, the mails and the package README in their language: the "
+            "storefront's, else their account's, else the shop language below. Your own wording "
+            "of a text replaces the built-in one in that language; plain text only, shown as "
+            "written. Every change is audited."
+        )
+        with st.form("pd_lang_shop_form", border=False):
+            shop = st.selectbox(
+                "Shop language",
+                view.languages(),
+                index=view.languages().index(current["shop_language"]),
+                format_func=view.language_label,
+            )
+            if st.form_submit_button("Save shop language"):
+                ui.run_action(
+                    "Shop language saved", view.save_shop_language, cached.db(), actor, shop
+                )
+                st.rerun()
+        which, language = st.columns(2)
+        key = which.selectbox(
+            "Text", view.slot_keys(), format_func=view.slot_label, key="pd_text_slot"
+        )
+        locale = language.selectbox(
+            "In", view.languages(), format_func=view.language_label, key="pd_text_locale"
+        )
+        built_in = view.built_in(key, locale)
+        with st.form(f"pd_text_{key}_{locale}", border=False):
+            text = st.text_area(
+                "Your text (empty: the built-in text)",
+                value=view.own_text(current, key, locale),
+                placeholder=built_in,
+                max_chars=600,
+                key=f"pd_text_{key}_{locale}_value",
+            )
+            st.caption(f"Built-in: {built_in}")
+            if st.form_submit_button("Save text"):
+                args = (cached.db(), actor, key, locale, text)
+                ui.run_action(f"{view.slot_label(key)} saved", view.save_text, *args)
+                st.rerun()
+
+
+languages_section()
 
 
 def _save_contact(store: connection_view.StoreView, key: str) -> None:
