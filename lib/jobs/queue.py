@@ -24,6 +24,10 @@ LEASE_SECONDS = 60
 RETRY_BASE_SECONDS = 5
 RETRY_MAX_SECONDS = 300
 ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
+LONG_KINDS = frozenset({"export", "store_sync", "bulk", "purge_exports"})
+"""Job kinds that may run for minutes (a 5,000-order export takes about 12 at Shopify's Standard
+plan). A worker runs them in a lane of their own, so mail delivery and every other (short) kind
+never queue behind them; both lanes claim through `claim` below, so each job still runs once."""
 
 
 @dataclass(frozen=True, slots=True)
