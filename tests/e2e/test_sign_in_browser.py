@@ -157,10 +157,20 @@ def test_sign_out_ends_the_session_and_the_copied_cookie_no_longer_signs_in(
         assert newest.revoked_at is not None  # this sign-in's row, not an earlier tab's
 
 
-def test_a_role_removed_during_a_session_ends_it_at_the_next_click(tab, desk):
+def test_a_role_removed_during_a_session_ends_it_at_the_next_click(browser, tab, desk):
     sign_in(tab, desk, "compliance")
     expect(tab.get_by_role("heading", name="Overview")).to_be_visible()
-    actions.remove_role(db(desk), ADMIN, "compliance@desk.test")  # on the Staff page elsewhere
+    admin_browser = browser.new_context(viewport={"width": 1280, "height": 1000})
+    try:  # the admin, in another browser, removes the role on the Staff page
+        admin = admin_browser.new_page()
+        admin.set_default_timeout(20_000)
+        sign_in(admin, desk, "admin")
+        admin.get_by_test_id("stSidebarNav").get_by_role("link", name=re.compile("Staff$")).click()
+        expect(admin.get_by_role("heading", name="Staff", exact=True)).to_be_visible()
+        admin.locator(".st-key-pd_st_rm_compliance-desk-test button").click()
+        expect(admin.get_by_text("compliance@desk.test removed")).to_be_visible()
+    finally:
+        admin_browser.close()
     tab.get_by_test_id("stSidebarNav").get_by_role("link", name=re.compile(r"Requests$")).click()
     expect(tab.get_by_text("This sign-in has ended")).to_be_visible()
     expect(tab.get_by_role("heading", name="Requests")).to_have_count(0)
