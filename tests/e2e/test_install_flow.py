@@ -33,6 +33,7 @@ from lib.core.models import (
 )
 from lib.jobs.exports import package_passphrase
 from lib.security import sign_oauth_query
+from lib.store.api import LINES_PER_ORDER
 from lib.store.connection import connect_client_credentials
 from lib.store.demo_consent import host_parameter
 from lib.store.demo_data import add_demo_customer
@@ -44,9 +45,10 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # real processes and a browser
 TOKEN_LIFETIME_S = 3
 STACK_ENV = {"DEMO_STORE_TOKEN_LIFETIME": str(TOKEN_LIFETIME_S)}
 ANSWER_DELAY_S = 0.25
-"""Each demo-store answer waits this long during the export: ~45 answers outlast 3 tokens."""
-ORDERS, LINES = 40, 7
-"""One page of orders, then one follow-up query per order for its lines beyond the first 5."""
+"""Each demo-store answer waits this long during the export, so that it outlasts 3 tokens."""
+ORDERS, LINES = 40, LINES_PER_ORDER + 2
+"""One page of orders, then one follow-up query per order for the lines the page did not hold:
+with the profile and the scopes, 43 answers of ANSWER_DELAY_S, about 11 s."""
 INSTALLED = "demo-shop.myshopify.com"
 CLIENT_CREDENTIALS = "demo-us.myshopify.com"
 EXPORT_TIMEOUT_MS = 120_000
