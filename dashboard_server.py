@@ -13,25 +13,16 @@ from starlette.middleware import Middleware
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.starlette import App
 
-from lib.core.config import get_config
-from lib.core.db import get_database
-from lib.core.secrets_check import connected_shops
 from lib.dashboard import session
 from lib.dashboard.reports import use_system_allocator
 from lib.dashboard.server import report_routes
 from lib.dashboard.signin_errors import SignInErrors
-from lib.dashboard.startup import refusal, server_middleware
+from lib.dashboard.startup import server_middleware, start_problem
 
-sign_in = session.sign_in_configured()
-problem = refusal(
-    str(st.get_option("server.address") or ""),
-    get_config(),
-    sign_in=sign_in,
-    cookie_secret=session.cookie_secret(),
-    shops=connected_shops(get_database(), get_config()),
-)
+problem = start_problem(str(st.get_option("server.address") or ""))
 if problem:
     sys.exit(f"error: {problem}")
+sign_in = session.sign_in_configured()
 # dashboard.py is the frame (st.navigation). Until a session has called it, Streamlit treats
 # the pages/ folder as its legacy multipage app, so the first session of a fresh server opened
 # on a page's address (the install lands on /settings) would run that page alone, frameless.

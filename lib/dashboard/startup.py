@@ -1,6 +1,6 @@
 """Whether the dashboard server may start, and what guards every one of its responses.
 
-`dashboard_server.py` calls `refusal()` before it builds the app and exits with its sentence:
+`dashboard_server.py` calls `start_problem()` before it builds the app and exits with its sentence:
 local mode (no sign-in) only on loopback, and no committed or short secrets once the dashboard
 listens beyond loopback or serves a real shop (`lib.core.secrets_check`). `server_middleware()`
 forbids framing on every route (clickjacking) and, in local mode, accepts only this machine's
@@ -13,7 +13,8 @@ from collections.abc import Sequence
 
 from starlette.middleware import Middleware
 
-from lib.core.config import Config
+from lib.core.config import Config, get_config
+from lib.core.db import DatabaseUnavailable, get_database
 from lib.core.network import (
     ASGIApp,
     LoopbackHostMiddleware,
@@ -23,7 +24,8 @@ from lib.core.network import (
     Send,
     is_loopback,
 )
-from lib.core.secrets_check import InsecureSecrets, require_strong_secrets
+from lib.core.secrets_check import InsecureSecrets, connected_shops, require_strong_secrets
+from lib.dashboard import session
 
 FRAME_HEADERS = (
     (b"content-security-policy", b"frame-ancestors 'none'"),
@@ -75,6 +77,23 @@ def refusal(
     except InsecureSecrets as exc:
         return str(exc)
     return None
+
+
+def start_problem(address: str) -> str | None:
+    """`refusal()` for this process: its configuration, `secrets.toml` and the connected stores
+    (or why the database cannot tell)."""
+    config, db = get_config(), get_database()
+    try:
+        db.check()
+    except DatabaseUnavailable as exc:
+        return str(exc)
+    return refusal(
+        address,
+        config,
+        sign_in=session.sign_in_configured(),
+        cookie_secret=session.cookie_secret(),
+        shops=connected_shops(db, config),
+    )
 
 
 def server_middleware(*, sign_in: bool) -> list[Middleware]:

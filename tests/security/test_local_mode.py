@@ -130,3 +130,18 @@ def test_no_dashboard_response_may_be_framed(dashboard: str, path: str) -> None:
     answer = httpx.get(f"http://127.0.0.1:{dashboard}{path}")
     assert answer.headers["x-frame-options"] == "DENY"
     assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
+
+
+def test_without_its_database_the_dashboard_says_so_in_one_line(tmp_path: Path) -> None:
+    env = {**_env(tmp_path), "DATABASE_URL": "postgresql://postgres@127.0.0.1:1/none"}
+    done = subprocess.run(
+        _streamlit(free_port(), "127.0.0.1"),
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=START_TIMEOUT_S,
+    )
+    assert done.returncode != 0
+    assert "error: cannot reach the database" in done.stderr
+    assert "Traceback" not in done.stderr
