@@ -11,8 +11,10 @@ import anyio
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
+from lib.core import i18n
 from lib.core.config import Config, get_config
 from lib.core.db import Database, DatabaseUnavailable, get_database
+from lib.core.i18n import N_
 from lib.core.network import LoopbackHostMiddleware, is_loopback
 from lib.intake import downloads, oauth, storefront, webhooks
 from lib.intake.middleware import (
@@ -27,7 +29,8 @@ BODY_LIMIT = 64 * 1024
 WEBHOOK_BODY_LIMIT = 1024 * 1024
 """Compliance webhooks may list thousands of order ids; refusing one would lose a legal request."""
 
-REFUSED = (
+REFUSED_TITLE = N_("Please open this page from the store")
+REFUSED = N_(
     "This page can only be opened from the store's website. Please go back to the store and "
     "open Customer Data Requests again."
 )
@@ -60,15 +63,18 @@ def create_app(db: Database | None = None, config: Config | None = None) -> Fast
     def _refused(request: Request, _exc: ProxyRefused) -> Response:
         if request.url.path.startswith(f"{prefix}/api/"):
             return JSONResponse({"detail": "unsigned or expired storefront request"}, 401)
+        locale = i18n.negotiate(i18n.accept_language(request.headers.get("accept-language")))
         context = {
-            "title": "Please open this page from the store",
-            "message": REFUSED,
+            "title": i18n.gettext(locale, REFUSED_TITLE),
+            "message": i18n.gettext(locale, REFUSED),
             "problem": True,
-            "store_name": "Customer Data Requests",
+            "store_name": i18n.gettext(locale, "Customer Data Requests"),
             "link_url": None,
             "link_text": "",
         }
-        return page_response("message.html.j2", context, liquid=False, shop=None, status=401)
+        return page_response(
+            "message.html.j2", context, liquid=False, shop=None, locale=locale, status=401
+        )
 
     @app.get("/healthz", tags=["operations"], summary="Liveness and database reachability")
     def healthz() -> JSONResponse:

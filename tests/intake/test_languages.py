@@ -260,3 +260,19 @@ def test_a_right_to_left_locale_sets_the_page_direction() -> None:
     for liquid in (False, True):
         html = render("page.html.j2", context, liquid=liquid, locale="ar")
         assert 'lang="ar" dir="rtl"' in html and "متجر" in html
+
+
+@sqlite_only
+def test_refusal_pages_speak_the_browser_s_language(intake: Intake) -> None:
+    dutch = {"accept-language": "nl-BE, nl;q=0.9"}
+    download = intake.http.get(f"{intake.config.app_proxy_prefix}/download/forged", headers=dutch)
+    assert download.status_code == 404 and '<html lang="nl" dir="ltr">' in download.text
+    assert "Deze link is ongeldig" in download.text
+    unsigned = intake.http.get(intake.config.app_proxy_prefix, headers={"accept-language": "fr"})
+    assert unsigned.status_code == 401 and "Veuillez ouvrir cette page depuis la boutique" in (
+        unsigned.text
+    )
+    _set(intake, "shop_language", "sv")
+    assert (
+        "Länken är ogiltig" in intake.http.get(f"{intake.config.app_proxy_prefix}/download/x").text
+    )
