@@ -23,9 +23,6 @@ from lib.store.demo_server import DemoStoreServer
 from tests.servers import serve_in_thread
 from tests.store.helpers import SHOP, TOKEN, client_for, post, running_store
 
-PRICIER = 1.5
-"""How much more than our estimate the priced-up shop charges."""
-
 
 def demo_tables(db: Database, customer_id: int) -> tuple[set[str], set[str]]:
     """The customer's order and line-item gids as the demo tables hold them."""
@@ -98,8 +95,8 @@ def test_nothing_smaller_left_fails_with_one_clear_sentence(sqlite_db: Database)
 
 
 @contextmanager
-def pricier_shop(server: DemoStoreServer) -> Iterator[str]:
-    """The demo store behind a proxy that charges PRICIER times what it reports, refusing
+def pricier_shop(server: DemoStoreServer, factor: float) -> Iterator[str]:
+    """The demo store behind a proxy that charges `factor` times what it reports, refusing
     above 1,000 points like Shopify: a shop whose prices our estimator does not know."""
 
     async def graphql(request: Request) -> Response:
@@ -111,7 +108,7 @@ def pricier_shop(server: DemoStoreServer) -> Iterator[str]:
         cost = (answer.get("extensions") or {}).get("cost")
         if not cost:
             return JSONResponse(answer, upstream.status_code)
-        charged = math.ceil(cost["requestedQueryCost"] * PRICIER)
+        charged = math.ceil(cost["requestedQueryCost"] * factor)
         if charged > 1000:
             refused = {"code": "MAX_COST_EXCEEDED", "cost": charged, "maxCost": 1000}
             return JSONResponse({"errors": [{"message": "too costly", "extensions": refused}]})
@@ -125,7 +122,7 @@ def pricier_shop(server: DemoStoreServer) -> Iterator[str]:
 
 def test_the_first_page_after_a_cost_report_fits_the_shop_limit(sqlite_db: Database) -> None:
     ada = add_demo_customer(sqlite_db, email="ada@example.com", orders=100, lines_per_order=2)
-    with running_store(sqlite_db) as server, pricier_shop(server) as base:
+    with running_store(sqlite_db) as server, pricier_shop(server, 1.5) as base:
         with ShopifyClient(base, "2025-10", TOKEN, SHOP) as client:
             # Our estimate plans 45 orders (993 points): 1,490 at this shop's prices.
             client.query(
@@ -140,3 +137,16 @@ def test_the_first_page_after_a_cost_report_fits_the_shop_limit(sqlite_db: Datab
             sizes = [p.page_size for p in order_pages(fresh, ada.id)]
             assert refusals(fresh) == 1 and sizes == [22] * 5
     assert sum(len(p.orders) for p in pages) == 100
+
+
+def test_the_cost_a_refusal_reports_plans_the_retry(sqlite_db: Database) -> None:
+    ada = add_demo_customer(sqlite_db, email="ada@example.com", orders=40, lines_per_order=2)
+    with (
+        running_store(sqlite_db) as server,
+        pricier_shop(server, 3.0) as base,
+        ShopifyClient(base, "2025-10", TOKEN, SHOP) as client,
+    ):
+        sizes = [p.page_size for p in order_pages(client, ada.id)]
+    # 45 orders are refused at 2,979 points; that report plans 15 (999 points), below the
+    # halved 22 (1,461 points, which would be refused too).
+    assert refusals(client) == 1 and sizes == [15] * 3
