@@ -84,8 +84,8 @@ def create_app(db: Database | None = None, config: Config | None = None) -> Fast
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
         return JSONResponse({"status": "ok", "database": "ok"})
 
+    # Innermost first; the security headers are outermost, so refusals (408, 413, 421) get them.
     app.add_middleware(DatabaseBusyMiddleware)
-    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(
         BodyLimitMiddleware,
         limit=BODY_LIMIT,
@@ -94,4 +94,5 @@ def create_app(db: Database | None = None, config: Config | None = None) -> Fast
     )
     if is_loopback(config.intake_host) and config.trusted_proxy_hops == 0:
         app.add_middleware(LoopbackHostMiddleware)  # only this machine's browser: DNS rebinding
+    app.add_middleware(SecurityHeadersMiddleware)
     return app

@@ -94,6 +94,7 @@ def test_on_loopback_only_this_machines_names_are_accepted_as_host(intake: Intak
     for host in (f"rebind.attacker.example:{port}", "localhost", f"127.0.0.1:{port + 1}"):
         refused = intake.http.get("/healthz", headers={"host": host})
         assert refused.status_code == 421 and "answers only to localhost" in refused.text
+        assert refused.headers["x-frame-options"] == "DENY"
 
 
 def test_behind_a_proxy_the_public_host_is_accepted(sqlite_db: Database) -> None:
@@ -137,6 +138,7 @@ def test_a_client_trickling_its_body_is_answered_408_and_cut_off(sqlite_db: Data
     with running_intake(sqlite_db, body_timeout_seconds=0.5) as intake:
         received = _trickle(intake.base, b"{")
     assert received.startswith(b"HTTP/1.1 408 ")
+    assert b"x-frame-options: DENY" in received.lower().replace(b"deny", b"DENY")
     assert b"request body not received within 0.5 seconds" in received
 
 
