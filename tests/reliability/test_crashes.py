@@ -17,7 +17,7 @@ import os
 import signal
 import threading
 from collections import Counter
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -147,12 +147,18 @@ def queue_mails(db: Database, count: int) -> list[str]:
     with db.write() as session:
         for n, key in enumerate(keys):
             request = {"name": f"C{n}", "type_label": "a copy of your data",
-                       "reference": f"DSR-2026-{n:06d}", "due_on": "2026-03-02"}  # fmt: skip
+                       "reference": f"DSR-2026-{n:06d}", "due_on": "2026-03-02",
+                       "due_date": date(2026, 3, 2)}  # fmt: skip
             queue_mail(
                 session,
                 template="received",
                 to=f"customer{n}@example.com",
-                context={"store": store, "request": request, "verified": False},
+                context={
+                    "store": store,
+                    "request": request,
+                    "verified": False,
+                    "opening": "Demo Shop has received your request.",
+                },
                 dedupe_key=key,
             )
     return keys

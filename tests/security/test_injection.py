@@ -135,8 +135,10 @@ def dashboard(app_db: Database, demo_store) -> Iterator[Seeded]:
             to=request.email,
             context={
                 "request": {"name": request.name, "type_label": "a copy of your data",
-                            "reference": request.reference, "due_on": "2026-03-02"},
+                            "reference": request.reference, "due_on": "2026-03-02",
+                            "due_date": request.due_on},
                 "verified": False,
+                "opening": f"{request.name} asked for a copy of their data.",
             },
             dedupe_key="hostile-mail",
             request_id=request.id,
