@@ -66,7 +66,9 @@ status = Status(r["status"])
 if any(actor.can(x) for x in request_actions.REQUEST_RIGHTS):
     with st.container(border=True):
         st.subheader("Actions")
-        request_actions.render(actor, request_id, status, panel.can_extend, r["closed_at"] is None)
+        request_actions.render(
+            actor, request_id, status, panel.can_extend, r["closed_at"] is None, detail.store_name
+        )
 else:
     st.caption(":material/lock: Read-only for your role.")
 

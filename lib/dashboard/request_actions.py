@@ -83,8 +83,11 @@ def _close_dialog(actor: Actor, request_id: int) -> None:
         st.rerun()
 
 
-def render(actor: Actor, request_id: int, status: Status, can_extend: bool, is_open: bool) -> None:
-    """Draw the buttons the actor may use on a request in `status`."""
+def render(
+    actor: Actor, request_id: int, status: Status, can_extend: bool, is_open: bool, store: str
+) -> None:
+    """Draw the buttons the actor may use on a request in `status` (`store`: the store's name,
+    which the export reads from and says so)."""
     db = get_database()
     with st.container(horizontal=True):
         if actor.can(Right.RESEND_VERIFICATION) and status is Status.PENDING_VERIFICATION:
@@ -105,8 +108,15 @@ def render(actor: Actor, request_id: int, status: Status, can_extend: bool, is_o
                 "Start export",
                 key="pd_act_export",
                 type="primary",
+                help=f"Collects the customer's data from {store}.",
                 on_click=ui.run_action,
-                args=("Export queued", store_actions.start_export, db, actor, request_id),
+                args=(
+                    f"Export queued: reading from {store}",
+                    store_actions.start_export,
+                    db,
+                    actor,
+                    request_id,
+                ),
             )
         if actor.can(Right.VERIFY) and status in actions.VERIFIABLE:
             with st.popover("Verify manually"):

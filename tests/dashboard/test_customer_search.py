@@ -115,3 +115,11 @@ def test_roles_that_see_identities_still_search_by_email(seeded):
     at = page("pages/requests.py", Role.COMPLIANCE).run()
     at.text_input(key="pd_rq_search").input("verified@example.com").run()
     assert not at.error and at.dataframe[0].value["email"].tolist() == ["verified@example.com"]
+
+
+def test_an_export_from_a_request_names_the_store_it_reads_from(seeded):
+    at = page("pages/request_detail.py", Role.MERCHANT, ref=seeded.refs["verified"]).run()
+    button = at.button(key="pd_act_export")
+    assert button.help == "Collects the customer's data from Demo Shop."
+    button.click().run()
+    assert [s.value for s in at.success] == ["Export queued: reading from Demo Shop"]
