@@ -185,6 +185,7 @@ def cmd_intake(args: argparse.Namespace) -> int:
     from lib.core.secrets_check import connected_shops, require_strong_secrets
     from lib.intake.app import create_app
     from lib.intake.logs import uvicorn_log_config
+    from lib.intake.serving import header_deadline
     from lib.store.versions import warn_if_unsupported
 
     config = get_config()
@@ -203,6 +204,7 @@ def cmd_intake(args: argparse.Namespace) -> int:
         log_config=uvicorn_log_config(config.log_level),
         server_header=False,
         proxy_headers=False,  # the visitor's address is TRUSTED_PROXY_HOPS's business alone
+        http=header_deadline(config.request_timeout_seconds),
     )
     return 0
 

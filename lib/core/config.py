@@ -76,7 +76,7 @@ class Config(BaseSettings):
     rate_limit_ip_per_hour: int = 60
     rate_limit_email_per_hour: int = 5
     trusted_proxy_hops: int = 0
-    body_timeout_seconds: float = 10.0
+    request_timeout_seconds: float = 10.0
     store_timezone: str = "UTC"
     log_level: str = "INFO"
 
@@ -118,7 +118,7 @@ class Config(BaseSettings):
             raise ValueError("must be at least 1")
         return value
 
-    @field_validator("body_timeout_seconds")
+    @field_validator("request_timeout_seconds")
     @classmethod
     def _seconds(cls, value: float) -> float:
         if value <= 0:

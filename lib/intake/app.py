@@ -90,7 +90,7 @@ def create_app(db: Database | None = None, config: Config | None = None) -> Fast
         BodyLimitMiddleware,
         limit=BODY_LIMIT,
         limits={webhooks.WEBHOOK_PATH: WEBHOOK_BODY_LIMIT},
-        seconds=config.body_timeout_seconds,
+        seconds=config.request_timeout_seconds,
     )
     if is_loopback(config.intake_host) and config.trusted_proxy_hops == 0:
         app.add_middleware(LoopbackHostMiddleware)  # only this machine's browser: DNS rebinding

@@ -44,7 +44,7 @@ def test_every_setting_is_documented_in_env_example() -> None:
         ("DASHBOARD_PORT", "70000", "port number"),
         ("RATE_LIMIT_IP_PER_HOUR", "-1", "must not be negative"),
         ("TRUSTED_PROXY_HOPS", "-2", "must not be negative"),
-        ("BODY_TIMEOUT_SECONDS", "0", "above 0"),
+        ("REQUEST_TIMEOUT_SECONDS", "0", "above 0"),
         ("STORE_TIMEZONE", "Mars/Olympus_Mons", "IANA time zone"),
         ("DATABASE_URL", "mysql://u@h/d", "sqlite"),
         ("LOG_LEVEL", "loud", "DEBUG, INFO"),

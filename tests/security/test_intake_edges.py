@@ -1,5 +1,6 @@
 """The intake's edges (issue 14, findings 5, 6 and 10): who counts as the visitor, which Host
-is accepted on loopback, slow bodies, a database lock longer than the busy timeout, framing.
+is accepted on loopback, slow headers and bodies, a database lock longer than the busy timeout,
+framing.
 
 Everything runs against the real service under uvicorn on 127.0.0.1; slow clients are raw
 sockets whose reads are bounded by a socket timeout, never by sleeping.
@@ -7,20 +8,26 @@ sockets whose reads are bounded by a socket timeout, never by sleeping.
 
 from __future__ import annotations
 
+import os
 import socket
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy.engine import make_url
 
 from lib.core import db as core_db
+from lib.core.config import PROJECT_ROOT, Config
 from lib.core.db import Database
 from lib.core.models import Request
 from lib.intake.ratelimit import client_address
 from tests.conftest import make_store
+from tests.e2e.conftest import free_port, wait_until_up
 from tests.intake.conftest import Intake, running_intake, sqlite_only
 
 READ_TIMEOUT_S = 15
@@ -135,7 +142,7 @@ def _trickle(base: str, first: bytes) -> bytes:
 
 def test_a_client_trickling_its_body_is_answered_408_and_cut_off(sqlite_db: Database) -> None:
     make_store(sqlite_db)
-    with running_intake(sqlite_db, body_timeout_seconds=0.5) as intake:
+    with running_intake(sqlite_db, request_timeout_seconds=0.5) as intake:
         received = _trickle(intake.base, b"{")
     assert received.startswith(b"HTTP/1.1 408 ")
     assert b"x-frame-options: DENY" in received.lower().replace(b"deny", b"DENY")
@@ -172,3 +179,48 @@ def test_a_lock_longer_than_the_busy_timeout_answers_503_with_retry_after(
         assert intake.count(Request) == 0
     finally:
         impatient.dispose()
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[str]:
+    """`python -m lib intake` as deployed, with REQUEST_TIMEOUT_SECONDS=0.5; yields host:port."""
+    names = {name.upper() for name in Config.model_fields}
+    env = {k: v for k, v in os.environ.items() if k not in names}
+    env |= {"DATABASE_URL": f"sqlite:///{tmp_path / 'desk.db'}", "REQUEST_TIMEOUT_SECONDS": "0.5"}
+    port, log = free_port(), tmp_path / "intake.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lib", "intake", "--port", str(port)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/healthz", process, log)
+        yield f"127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _until_closed(sock: socket.socket) -> bytes:
+    received = b""
+    while chunk := sock.recv(4096):
+        received += chunk
+    return received
+
+
+def test_a_client_trickling_its_headers_is_cut_off(served: str) -> None:
+    """uvicorn alone kept such a connection open for ever, before the first request and
+    between requests of a kept-alive connection."""
+    host, port = served.split(":")
+    with socket.create_connection((host, int(port)), timeout=READ_TIMEOUT_S) as sock:
+        sock.sendall(f"GET /healthz HTTP/1.1\r\nHost: {served}\r\n".encode())  # no blank line
+        assert _until_closed(sock) == b""
+    with socket.create_connection((host, int(port)), timeout=READ_TIMEOUT_S) as sock:
+        sock.sendall(f"GET /healthz HTTP/1.1\r\nHost: {served}\r\n\r\n".encode())
+        first = sock.recv(4096)
+        sock.sendall(f"GET /healthz HTTP/1.1\r\nHost: {served}\r\n".encode())  # the next, slow
+        rest = _until_closed(sock)
+    assert first.startswith(b"HTTP/1.1 200 ") and b'"status":"ok"' in first + rest
+    assert b"HTTP/1.1" not in rest
