@@ -31,8 +31,8 @@ from graphql import (
 )
 from graphql.validation import NoDeprecatedCustomRule
 
-API_VERSION = "2026-10"
-"""The Admin API version the client asks for and the vendored schema describes."""
+from lib.store.versions import PINNED as API_VERSION
+
 SCHEMA_FILE = Path(__file__).parent / "schema" / f"admin_{API_VERSION}.json.gz"
 CACHED_DOCUMENTS = 256
 

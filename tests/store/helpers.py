@@ -20,6 +20,7 @@ from lib.intake.app import create_app
 from lib.store.client import ShopifyClient
 from lib.store.demo_server import DemoStoreServer
 from lib.store.demo_store import DemoStore
+from lib.store.versions import PINNED
 from tests.servers import serve_in_thread
 
 TOKEN = "test-token"
@@ -42,7 +43,7 @@ def running_store(db: Database, **options: Any) -> Iterator[DemoStoreServer]:
 def client_for(server: DemoStoreServer, **options: Any) -> ShopifyClient:
     """A client of the demo store's shop with short backoffs (tests stay fast)."""
     settings: dict[str, Any] = {"backoff_base": 0.01, "backoff_cap": 0.05, **options}
-    return ShopifyClient(server.url, "2025-10", TOKEN, SHOP, **settings)
+    return ShopifyClient(server.url, PINNED, TOKEN, SHOP, **settings)
 
 
 def config_for(server: DemoStoreServer, db: Database, export_dir: Path, **values: Any) -> Config:

@@ -27,6 +27,7 @@ from lib.store.client import (
     StoreUnavailable,
 )
 from lib.store.demo_data import add_demo_customer
+from lib.store.versions import PINNED
 from tests.store.helpers import client_for, config_for, post, running_store
 
 
@@ -125,7 +126,7 @@ def test_persistent_500s_fail_clearly_after_bounded_retries(sqlite_db: Database)
 def test_auth_failures_say_what_to_fix_and_are_not_retried(sqlite_db: Database) -> None:
     ada = add_demo_customer(sqlite_db, email="ada@example.com")
     with running_store(sqlite_db) as server:
-        stranger = ShopifyClient(server.url, "2025-10", "wrong")
+        stranger = ShopifyClient(server.url, PINNED, "wrong")
         with stranger, pytest.raises(StoreAuthError, match=r"HTTP 401.*SHOPIFY_ACCESS_TOKEN"):
             find_customers(stranger, "ada")
         assert stranger.stats.requests == 1

@@ -20,6 +20,7 @@ from lib.store.api import ORDERS, order_pages, smaller_page
 from lib.store.client import ShopifyClient, StoreQueryTooCostly
 from lib.store.demo_data import add_demo_customer
 from lib.store.demo_server import DemoStoreServer
+from lib.store.versions import PINNED
 from tests.servers import serve_in_thread
 from tests.store.helpers import SHOP, TOKEN, client_for, post, running_store
 
@@ -123,7 +124,7 @@ def pricier_shop(server: DemoStoreServer, factor: float) -> Iterator[str]:
 def test_the_first_page_after_a_cost_report_fits_the_shop_limit(sqlite_db: Database) -> None:
     ada = add_demo_customer(sqlite_db, email="ada@example.com", orders=100, lines_per_order=2)
     with running_store(sqlite_db) as server, pricier_shop(server, 1.5) as base:
-        with ShopifyClient(base, "2025-10", TOKEN, SHOP) as client:
+        with ShopifyClient(base, PINNED, TOKEN, SHOP) as client:
             # Our estimate plans 45 orders (993 points): 1,490 at this shop's prices.
             client.query(
                 ORDERS, {"id": f"gid://shopify/Customer/{ada.id}", "first": 10, "lines": 5}
@@ -133,7 +134,7 @@ def test_the_first_page_after_a_cost_report_fits_the_shop_limit(sqlite_db: Datab
             # 30 orders cost 663 by our estimate, 995 at the shop's prices: the most that fits.
             assert [p.page_size for p in pages] == [30] * 4
             assert [len(p.orders) for p in pages] == [30, 30, 30, 10]
-        with ShopifyClient(base, "2025-10", TOKEN, SHOP) as fresh:  # no report before the first
+        with ShopifyClient(base, PINNED, TOKEN, SHOP) as fresh:  # no report before the first
             sizes = [p.page_size for p in order_pages(fresh, ada.id)]
             assert refusals(fresh) == 1 and sizes == [22] * 5
     assert sum(len(p.orders) for p in pages) == 100
@@ -144,7 +145,7 @@ def test_the_cost_a_refusal_reports_plans_the_retry(sqlite_db: Database) -> None
     with (
         running_store(sqlite_db) as server,
         pricier_shop(server, 3.0) as base,
-        ShopifyClient(base, "2025-10", TOKEN, SHOP) as client,
+        ShopifyClient(base, PINNED, TOKEN, SHOP) as client,
     ):
         sizes = [p.page_size for p in order_pages(client, ada.id)]
     # 45 orders are refused at 2,979 points; that report plans 15 (999 points), below the

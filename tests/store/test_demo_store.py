@@ -9,12 +9,13 @@ from lib.core.db import Database
 from lib.store.api import FIND_CUSTOMERS, ORDERS
 from lib.store.demo_data import add_demo_customer
 from lib.store.schema import check
+from lib.store.versions import PINNED
 from tests.store.helpers import SHOP, TOKEN, post, running_store
 
 QUERY = "query($q: String) { customers(first: 5, query: $q) { nodes { id email numberOfOrders } } }"
 
 
-def graphql(url: str, body: dict, token: str = TOKEN, version: str = "2025-10") -> httpx.Response:
+def graphql(url: str, body: dict, token: str = TOKEN, version: str = PINNED) -> httpx.Response:
     headers = {"X-Shopify-Access-Token": token, "X-Shopify-Shop-Domain": SHOP}
     return httpx.post(f"{url}/admin/api/{version}/graphql.json", json=body, headers=headers)
 
