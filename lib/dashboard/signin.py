@@ -160,8 +160,11 @@ def _sign_in(db: Database, who: Identity, admins: Collection[str], now: datetime
             return Actor(email, role, who.session_id)
         if row.revoked_at is None:
             row.revoked_at = now  # idle: committed, then refused
+    hours = SESSION_IDLE.total_seconds() / 3600
     raise SignInRefused(
-        ENDED if not idle else "You were signed out after 12 hours without activity. Sign in again."
+        f"You were signed out after {hours:g} hours without activity. Sign in again."
+        if idle
+        else ENDED
     )
 
 
