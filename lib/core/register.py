@@ -189,13 +189,18 @@ def defaults(store: Store) -> dict[str, Any]:
     }
 
 
+def unsaved(store: Store) -> Register:
+    """The register of a store that saved none: the defaults, unreviewed."""
+    return _register(store.id, defaults(store), None, None, None, None)
+
+
 def load(session: Session, store: Store) -> Register:
     """The store's register; the unreviewed defaults when none was saved yet."""
     row = session.scalars(
         select(ProcessingRegister).where(ProcessingRegister.store_id == store.id)
     ).first()
     if row is None:
-        return _register(store.id, defaults(store), None, None, None, None)
+        return unsaved(store)
     return _register(
         store.id, row.content, row.reviewed_at, row.reviewed_by, row.updated_at, row.updated_by
     )

@@ -20,12 +20,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lib.core import i18n
+from lib.core import i18n, register
 from lib.core.audit import SYSTEM_ACTOR, append_event
 from lib.core.config import Config
 from lib.core.enums import EventKind, JobStatus, Status
 from lib.core.lifecycle import transition
 from lib.core.models import Export, Job, Request, Store, utcnow
+from lib.core.register import Register
 from lib.core.settings import get_setting
 from lib.jobs.package import (
     RECENT_ORDERS_ONLY,
@@ -35,6 +36,8 @@ from lib.jobs.package import (
     derive_passphrase,
 )
 from lib.jobs.queue import complete
+from lib.jobs.report.blocks import missing_blocks
+from lib.jobs.report.records import PersonRecords, collect
 from lib.jobs.worker import JobContext, LeaseLost, PermanentError
 from lib.mail.notifications import notify_merchant
 from lib.store import store_client
@@ -61,11 +64,12 @@ def run_export(ctx: JobContext, config: Config) -> Mapping[str, Any]:
             raise PermanentError(f"request {request_id} does not exist")
         store = session.get(Store, request.store_id)
         encrypt = bool(get_setting(session, "encrypt_exports"))
-        history = _history(session, request)
+        records = collect(session, request.store_id, request.email)
+        processing = register.load(session, store)
     if Status(request.status) is not Status.IN_PROGRESS:
         raise PermanentError(f"{request.reference} is {request.status}; nothing to export")
     try:
-        return _build(ctx, config, request, store, history, encrypt)
+        return _build(ctx, config, request, store, (records, processing), encrypt)
     except (LeaseLost, StoreNeedsReconnect):  # the worker hands it over / lets the job wait
         raise
     except StoreError as exc:
@@ -84,27 +88,12 @@ def _after_last_attempt(ctx: JobContext, request_id: int, exc: Exception) -> Non
         _hand_back(ctx, request_id, f"{type(exc).__name__}: {exc}")
 
 
-def _history(session: Session, request: Request) -> list[tuple[Any, ...]]:
-    rows = session.scalars(
-        select(Request)
-        .where(Request.store_id == request.store_id, Request.email == request.email)
-        .order_by(Request.received_at)
-    )
-    return [
-        (
-            r.reference, r.type, r.channel, r.status, r.received_at, r.verified_at,
-            r.responded_at, r.closed_at, r.due_on, r.regime, r.rejection_code,
-        )
-        for r in rows
-    ]  # fmt: skip
-
-
 def _build(
     ctx: JobContext,
     config: Config,
     request: Request,
     store: Store,
-    history: list[tuple[Any, ...]],
+    own: tuple[PersonRecords, Register],
     encrypt: bool,
 ) -> dict[str, Any]:
     client = store_client(config, store.shop_domain)
@@ -126,6 +115,8 @@ def _build(
     name = f"{prefix}{secrets.token_hex(4)}.zip"
     writer = PackageWriter(folder / WORK_DIR / f"{ctx.job.id}-{ctx.job.attempts}")
     target = folder / name
+    requested = tuple(str(o) for o in request.orders_requested or ())
+    writer.wanted = frozenset(requested)
     try:
         writer.customer(profile)
         done = fetched = 0
@@ -135,7 +126,7 @@ def _build(
             ahead = _pages_ahead(orders - fetched, page) if page.has_next else 0
             note = f"orders {fetched} of {max(orders, fetched)}"
             ctx.progress(1 + done, 1 + done + ahead, note)
-        writer.requests(history)
+        writer.own_records(own[0])
         scopes = tuple(access_scopes(client))
         info = PackageInfo(
             reference=request.reference or str(request.id),
@@ -146,6 +137,10 @@ def _build(
             scopes=scopes,
             notes=_notes(scopes),
             locale=_language(ctx, request, profile),
+            shop_name=store.name,
+            register=own[1],
+            missing=missing_blocks(scopes),
+            orders_requested=requested,
         )
         passphrase = derive_passphrase(config.token_secret, name) if encrypt else None
         built = writer.build(info, target, passphrase)

@@ -26,9 +26,10 @@ from typing import Any
 
 import psutil
 
+from lib.core import register
 from lib.core.db import Database
 from lib.core.migrate import upgrade
-from lib.core.models import utcnow
+from lib.core.models import Store, utcnow
 from lib.jobs.package import PackageInfo, PackageWriter
 from lib.store.api import customer_profile, order_pages
 from lib.store.client import ShopifyClient
@@ -36,6 +37,7 @@ from lib.store.demo_data import add_demo_customer
 from lib.store.demo_exec import STANDARD_BUCKET, STANDARD_RESTORE_RATE
 from lib.store.demo_server import DemoStoreServer
 from lib.store.demo_store import DemoStore
+from lib.store.versions import PINNED
 
 TOKEN = "measure-token"  # noqa: S105 - a scratch demo store
 SHOP = "measure.myshopify.com"
@@ -100,7 +102,7 @@ def measure_export(
         )  # fmt: skip
         store = DemoStore(db, access_token=TOKEN, bucket=bucket, restore_rate=restore_rate)
         server = DemoStoreServer(store).start()
-        client = ShopifyClient(server.url, "2025-10", TOKEN, SHOP)
+        client = ShopifyClient(server.url, PINNED, TOKEN, SHOP)
         sampler = _RssSampler()
         sampler.start()
         try:
@@ -145,7 +147,10 @@ def _export(client: ShopifyClient, customer_id: int, folder: Path) -> tuple[int,
     for page in order_pages(client, customer_id):
         writer.orders(page.orders)
         pages += 1
-    info = PackageInfo("MEASURE", SHOP, "2025-10", utcnow(), str(customer_id))
+    shop = Store(id=0, shop_domain=SHOP, name="Measure")
+    info = PackageInfo(
+        "MEASURE", SHOP, PINNED, utcnow(), str(customer_id), register=register.unsaved(shop)
+    )
     built = writer.build(info, folder / "package.zip", None)
     writer.discard()
     return pages, built.size

@@ -4,7 +4,8 @@ Rows go straight into CSV files in a work directory while pages are fetched, so 
 grow with the number of orders; the ZIP is then built from those files (streamed), optionally
 AES-256 encrypted, written under a temporary name and renamed into place. Every CSV cell goes
 through `lib.core.csvsafe.safe_cell` (formula injection), and `manifest.json` lists the SHA-256
-of every other file.
+of every other file. Beside each CSV the writer keeps its raw rows (a work file, not zipped),
+from which `index.html`, the readable report (`lib.jobs.report.html`), is streamed at the end.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ import json
 import os
 import shutil
 import textwrap
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -28,6 +30,10 @@ import pyzipper
 from lib.core import i18n
 from lib.core.csvsafe import safe_cell
 from lib.core.i18n import N_
+from lib.core.register import Register
+from lib.jobs.report.fields import COLUMNS
+from lib.jobs.report.html import Missing, ReportInput, Stats, read_rows, write_report
+from lib.jobs.report.records import PersonRecords
 
 PASSPHRASE_CONTEXT = b"privacy-desk.export-passphrase.v1."
 CHUNK = 1 << 20
@@ -37,26 +43,11 @@ WORK_DIR_MODE = 0o700
 read the personal data; customers get a file only through a download link, staff through the
 dashboard."""
 
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "orders.csv": (
-        "order_id", "order_name", "created_at", "processed_at", "cancelled_at", "closed_at",
-        "financial_status", "fulfillment_status", "currency", "total", "email", "phone", "note",
-        "tags", "line_items",
-    ),
-    "order_lines.csv": (
-        "order_id", "order_name", "line_item_id", "title", "variant_title", "sku", "quantity",
-        "unit_price", "currency",
-    ),
-    "addresses.csv": (
-        "source", "order_name", "first_name", "last_name", "company", "address1", "address2",
-        "city", "province", "province_code", "zip", "country", "country_code", "phone",
-    ),
-    "requests.csv": (
-        "reference", "type", "channel", "status", "received_at", "verified_at", "responded_at",
-        "closed_at", "due_on", "regime", "rejection_code",
-    ),
-}  # fmt: skip
 FILE_NOTES = {
+    "index.html": N_(
+        "start here: everything in this package in a readable form, with what the shop does "
+        "with your data and your rights. It opens in any web browser, without internet access."
+    ),
     "customer.json": N_(
         "your customer profile: name, email address, phone number, marketing consent (whether "
         "you agreed to receive marketing and when), tags and notes the shop keeps on your "
@@ -71,6 +62,11 @@ FILE_NOTES = {
         "each order."
     ),
     "requests.csv": N_("the data requests you have made to %(shop)s and what happened to them."),
+    "mails.csv": N_("every message sent to you about your requests: when, why, subject and text."),
+    "activity.csv": N_(
+        "what was done on each of your requests and when, and by whom (by role, not by name)."
+    ),
+    "links.csv": N_("the download links sent to you, and how often each was used."),
     "manifest.json": N_(
         "technical details of this package: when it was made, where the data came from, and a "
         "SHA-256 checksum of each file so you can check nothing was changed."
@@ -96,9 +92,10 @@ def readme(info: PackageInfo) -> str:
         return textwrap.fill(text, README_WIDTH, subsequent_indent=indent, break_on_hyphens=False)
 
     generated = i18n.format_instant(info.generated_at, info.locale)
-    title = _("Your data from %(shop)s", shop=info.shop)
+    shop = info.shop_name or info.shop
+    title = _("Your data from %(shop)s", shop=shop)
     files = [
-        paragraph(f"- {name}: {_(note, shop=info.shop)}", "  ") for name, note in FILE_NOTES.items()
+        paragraph(f"- {name}: {_(note, shop=shop)}", "  ") for name, note in FILE_NOTES.items()
     ]
     parts = [
         f"{title}\n{'=' * len(title)}",
@@ -107,7 +104,7 @@ def readme(info: PackageInfo) -> str:
                 "This package answers your request %(reference)s for a copy of the personal "
                 "data that %(shop)s holds about you. It was made on %(date)s.",
                 reference=info.reference,
-                shop=info.shop,
+                shop=shop,
                 date=generated,
             )
         ),
@@ -158,7 +155,15 @@ class PackageInfo:
     scopes: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     locale: str = i18n.SOURCE_LOCALE
-    """The customer's language (README.txt); `lib.core.i18n.negotiate` it before."""
+    """The customer's language (README.txt, index.html); `lib.core.i18n.negotiate` it before."""
+    shop_name: str = ""
+    """The shop's name as the customer knows it (`shop` is its myshopify domain)."""
+    register: Register | None = None
+    """The store's processing register (Art. 15 information in index.html)."""
+    missing: tuple[Missing, ...] = ()
+    """Blocks of data not in the package, each with its reason."""
+    orders_requested: tuple[str, ...] = ()
+    """Order ids a `customers/data_request` named."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,23 +189,38 @@ class PackageWriter:
         self.workdir.mkdir(parents=True, exist_ok=True, mode=WORK_DIR_MODE)
         self._handles: dict[str, IO[str]] = {}
         self._writers: dict[str, Any] = {}
+        self._raw: dict[str, IO[str]] = {}
+        self.stats = Stats()
+        self.profile: dict[str, Any] = {}
+        self.records = PersonRecords((), (), (), ())
+        self.wanted: frozenset[str] = frozenset()
+        """Order ids a `customers/data_request` named: the report says which were found."""
         try:
             for name, header in COLUMNS.items():
                 handle = (self.workdir / name).open("w", newline="", encoding="utf-8")
                 self._handles[name] = handle
                 self._writers[name] = csv.writer(handle, lineterminator="\r\n")
                 self._writers[name].writerow(header)
+                self._raw[name] = self._raw_path(name).open("w", encoding="utf-8")
                 self.rows[name] = 0
         except BaseException:
             self.discard()
             raise
 
+    def _raw_path(self, name: str) -> Path:
+        return self.workdir / f".{name}.jsonl"
+
     def _row(self, name: str, values: tuple[Any, ...]) -> None:
         self._writers[name].writerow([safe_cell(v) for v in values])
+        filled = self.stats.filled.setdefault(name, set())
+        if len(filled) < len(values):
+            filled.update(i for i, v in enumerate(values) if v not in (None, ""))
+        self._raw[name].write(json.dumps(values, ensure_ascii=False, default=_raw_value) + "\n")
         self.rows[name] += 1
 
     def customer(self, profile: dict[str, Any]) -> None:
         """customer.json, and the customer's saved addresses."""
+        self.profile = profile
         path = self.workdir / "customer.json"
         path.write_text(json.dumps(profile, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         for address in profile.get("addresses") or []:
@@ -208,14 +228,23 @@ class PackageWriter:
 
     def orders(self, orders: list[dict[str, Any]]) -> None:
         """One page of orders (each with all its line items)."""
+        stats = self.stats
         for order in orders:
             order_id, name = _number(order["id"]), order.get("name")
             total = ((order.get("totalPriceSet") or {}).get("shopMoney") or {}).get("amount")
             lines = order.get("lineItems") or []
+            created = order.get("createdAt")
+            stats.orders += 1
+            if order_id in self.wanted:
+                stats.order_ids.add(order_id)
+            if created and (stats.first_order is None or created < stats.first_order):
+                stats.first_order = created
+            if created and (stats.last_order is None or created > stats.last_order):
+                stats.last_order = created
             self._row(
                 "orders.csv",
                 (
-                    order_id, name, order.get("createdAt"), order.get("processedAt"),
+                    order_id, name, created, order.get("processedAt"),
                     order.get("cancelledAt"), order.get("closedAt"),
                     order.get("displayFinancialStatus"), order.get("displayFulfillmentStatus"),
                     order.get("currencyCode"), total, order.get("email"), order.get("phone"),
@@ -238,20 +267,56 @@ class PackageWriter:
                     self._address(kind, name, order[source])
 
     def _address(self, source: str, order_name: str | None, a: dict[str, Any]) -> None:
-        self._row(
-            "addresses.csv",
-            (
-                source, order_name, a.get("firstName"), a.get("lastName"), a.get("company"),
-                a.get("address1"), a.get("address2"), a.get("city"), a.get("province"),
-                a.get("provinceCode"), a.get("zip"), a.get("country"), a.get("countryCode")
-                or a.get("countryCodeV2"), a.get("phone"),
-            ),
+        values = (
+            a.get("firstName"), a.get("lastName"), a.get("company"), a.get("address1"),
+            a.get("address2"), a.get("city"), a.get("province"), a.get("provinceCode"),
+            a.get("zip"), a.get("country"), a.get("countryCode") or a.get("countryCodeV2"),
+            a.get("phone"),
         )  # fmt: skip
+        key = "\x1f".join(str(v or "").strip().lower() for v in values[:-1])
+        self.stats.addresses.add(hashlib.blake2b(key.encode(), digest_size=16).digest())
+        self._row("addresses.csv", (source, order_name, *values))
 
-    def requests(self, history: list[tuple[Any, ...]]) -> None:
-        """This person's request history, one row per request (in COLUMNS order)."""
-        for row in history:
-            self._row("requests.csv", row)
+    def own_records(self, records: PersonRecords) -> None:
+        """Privacy Desk's records about the person: requests, mails, activity, links."""
+        self.records = records
+        for request in records.requests:
+            self._row("requests.csv", request.row())
+        for m in records.mails:
+            self._row("mails.csv", (m.reference, m.at, m.sent_at, m.purpose, m.subject, m.text))
+        for e in records.events:
+            self._row("activity.csv", (e.reference, e.at, e.by, e.kind, e.to_status, e.reason))
+        for link in records.links:
+            self._row(
+                "links.csv",
+                (
+                    link.reference, link.sent_at, link.expires_at, link.downloads,
+                    link.max_downloads, link.last_download_at, link.revoked_at,
+                ),
+            )  # fmt: skip
+
+    def _report(self, info: PackageInfo) -> None:
+        for handle in self._raw.values():
+            handle.close()
+        if info.register is None:
+            raise ValueError("the package has no processing register for its report")
+        report = ReportInput(
+            shop_name=info.shop_name or info.shop,
+            reference=info.reference,
+            generated_at=info.generated_at,
+            locale=info.locale,
+            profile=self.profile,
+            records=self.records,
+            register=info.register,
+            missing=info.missing,
+            orders_requested=info.orders_requested,
+            notes=info.notes,
+        )
+
+        def rows(name: str) -> Iterator[dict[str, Any]]:
+            return read_rows(self._raw_path(name), COLUMNS[name])
+
+        write_report(self.workdir / "index.html", report, self.stats, rows)
 
     def build(self, info: PackageInfo, target: Path, passphrase: str | None) -> BuiltPackage:
         """Write README and manifest, zip everything into `target` (atomic rename)."""
@@ -260,7 +325,8 @@ class PackageWriter:
         if not (self.workdir / "customer.json").exists():
             raise ValueError("the package has no customer.json")
         (self.workdir / "README.txt").write_text(readme(info), encoding="utf-8")
-        names = ["customer.json", *COLUMNS, "README.txt"]
+        self._report(info)
+        names = ["index.html", "customer.json", *COLUMNS, "README.txt"]
         files = {name: sha256_file(self.workdir / name) for name in names}
         manifest = {
             "request_reference": info.reference,
@@ -299,7 +365,7 @@ class PackageWriter:
         On a full disk closing a file fails again (its buffer cannot be written): that second
         error must neither hide the first one, which the job reports, nor keep the directory.
         """
-        for handle in self._handles.values():
+        for handle in (*self._handles.values(), *self._raw.values()):
             with contextlib.suppress(OSError):
                 handle.close()
         shutil.rmtree(self.workdir, ignore_errors=True)
@@ -323,6 +389,11 @@ def _zip(
                     shutil.copyfileobj(source, sink, CHUNK)
         handle.flush()
         os.fsync(handle.fileno())  # on disk before it is renamed into place
+
+
+def _raw_value(value: Any) -> str:
+    """Instants and dates in the raw rows as ISO text (the report formats them)."""
+    return value.isoformat() if isinstance(value, datetime | date) else str(value)
 
 
 def _number(global_id: str) -> str:

@@ -39,7 +39,7 @@ from lib.store.demo_server import DemoStoreServer
 from tests.conftest import make_store
 from tests.store.helpers import config_for, open_access_request, request_row, running_store
 
-FILES = {"customer.json", *COLUMNS, "README.txt", "manifest.json"}
+FILES = {"index.html", "customer.json", *COLUMNS, "README.txt", "manifest.json"}
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from tests.jobs.test_export import click_export, read_package, run_worker
 from tests.store.helpers import config_for, open_access_request, running_store
 
 DUTCH = (
-    "Uw gegevens van demo-shop.myshopify.com",
+    "Uw gegevens van Demo Shop",  # the shop by its name, not its myshopify domain
     "Dit pakket beantwoordt uw verzoek DSR-",
     "Wat elk bestand bevat",
     "- orders.csv: één regel per bestelling: bestelnummer, datums, betaal- en",
@@ -61,7 +61,7 @@ def test_the_request_s_language_wins_over_the_account_s(
     sqlite_db: Database, tmp_path: Path
 ) -> None:
     files, locale = _export(sqlite_db, tmp_path, customer_locale="nl", request_locale="da")
-    assert "Dine data fra demo-shop.myshopify.com" in files["README.txt"].decode("utf-8")
+    assert "Dine data fra Demo Shop" in files["README.txt"].decode("utf-8")
     assert locale == "da"
 
 
@@ -69,4 +69,4 @@ def test_without_any_language_the_shop_s_is_used(sqlite_db: Database, tmp_path: 
     with sqlite_db.write() as session:
         set_setting(session, "shop_language", "pl", "admin@shop.test")
     files, _locale = _export(sqlite_db, tmp_path, customer_locale="xx", request_locale=None)
-    assert "Twoje dane ze sklepu demo-shop.myshopify.com" in files["README.txt"].decode("utf-8")
+    assert "Twoje dane ze sklepu Demo Shop" in files["README.txt"].decode("utf-8")

@@ -1,0 +1,129 @@
+"""Every CSV file of an access package and its fields: name, label and how a person reads it.
+
+One table serves three readers: the package writer (the CSV header), the HTML report (the
+column headings and how each value is shown) and the report's list of files and field names
+(Art. 20 portability: the CSVs stay machine-readable, the report says what each column is).
+Labels are msgids (English in the code, translated in `lib/locale`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from lib.core.i18n import N_
+
+
+class Kind(StrEnum):
+    """How a value is shown in the report (the CSV keeps the value as stored)."""
+
+    TEXT = "text"
+    INSTANT = "instant"  # ISO 8601 instant → the locale's date and time
+    DAY = "day"  # ISO 8601 instant → the locale's date (an order's day)
+    DATE = "date"  # ISO date → the locale's date
+    MONEY = "money"  # an amount; the row's `currency` field names the currency
+    NUMBER = "number"
+    LABEL = "label"  # a code (Shopify enum, request status…) → its label in `labels.py`
+    HIDDEN = "hidden"  # in the CSV for joining files, not a column of the report's tables
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One column."""
+
+    name: str
+    label: str
+    kind: Kind = Kind.TEXT
+
+
+def _f(name: str, label: str, kind: Kind = Kind.TEXT) -> Field:
+    return Field(name, label, kind)
+
+
+FILES: dict[str, tuple[Field, ...]] = {
+    "orders.csv": (
+        _f("order_id", N_("Order ID"), Kind.HIDDEN),
+        _f("order_name", N_("Order")),
+        _f("created_at", N_("Placed on"), Kind.DAY),
+        _f("processed_at", N_("Processed on"), Kind.HIDDEN),
+        _f("cancelled_at", N_("Cancelled on"), Kind.DAY),
+        _f("closed_at", N_("Closed on"), Kind.HIDDEN),
+        _f("financial_status", N_("Payment"), Kind.LABEL),
+        _f("fulfillment_status", N_("Delivery"), Kind.LABEL),
+        _f("currency", N_("Currency"), Kind.HIDDEN),
+        _f("total", N_("Total"), Kind.MONEY),
+        _f("email", N_("Email address")),
+        _f("phone", N_("Phone number")),
+        _f("note", N_("Note")),
+        _f("tags", N_("Tags")),
+        _f("line_items", N_("Items"), Kind.NUMBER),
+    ),
+    "order_lines.csv": (
+        _f("order_id", N_("Order ID"), Kind.HIDDEN),
+        _f("order_name", N_("Order")),
+        _f("line_item_id", N_("Item ID"), Kind.HIDDEN),
+        _f("title", N_("Product")),
+        _f("variant_title", N_("Variant")),
+        _f("sku", N_("SKU")),
+        _f("quantity", N_("Quantity"), Kind.NUMBER),
+        _f("unit_price", N_("Unit price"), Kind.MONEY),
+        _f("currency", N_("Currency"), Kind.HIDDEN),
+    ),
+    "addresses.csv": (
+        _f("source", N_("Kind of address"), Kind.LABEL),
+        _f("order_name", N_("Order")),
+        _f("first_name", N_("First name")),
+        _f("last_name", N_("Last name")),
+        _f("company", N_("Company")),
+        _f("address1", N_("Address")),
+        _f("address2", N_("Address line 2")),
+        _f("city", N_("City")),
+        _f("province", N_("Region")),
+        _f("province_code", N_("Region code"), Kind.HIDDEN),
+        _f("zip", N_("Postcode")),
+        _f("country", N_("Country")),
+        _f("country_code", N_("Country code"), Kind.HIDDEN),
+        _f("phone", N_("Phone number")),
+    ),
+    "requests.csv": (
+        _f("reference", N_("Request")),
+        _f("type", N_("Kind of request"), Kind.LABEL),
+        _f("channel", N_("Made through"), Kind.LABEL),
+        _f("status", N_("Status"), Kind.LABEL),
+        _f("received_at", N_("Received on"), Kind.INSTANT),
+        _f("verified_at", N_("Identity confirmed on"), Kind.INSTANT),
+        _f("responded_at", N_("Answered on"), Kind.INSTANT),
+        _f("closed_at", N_("Closed on"), Kind.INSTANT),
+        _f("due_on", N_("Due by"), Kind.DATE),
+        _f("regime", N_("Law"), Kind.LABEL),
+        _f("rejection_code", N_("Reason for refusal"), Kind.LABEL),
+    ),
+    "mails.csv": (
+        _f("request", N_("Request")),
+        _f("created_at", N_("Written on"), Kind.INSTANT),
+        _f("sent_at", N_("Sent on"), Kind.INSTANT),
+        _f("purpose", N_("Purpose"), Kind.LABEL),
+        _f("subject", N_("Subject")),
+        _f("text", N_("Text"), Kind.HIDDEN),
+    ),
+    "activity.csv": (
+        _f("request", N_("Request")),
+        _f("at", N_("When"), Kind.INSTANT),
+        _f("by", N_("By"), Kind.LABEL),
+        _f("event", N_("What happened"), Kind.LABEL),
+        _f("status", N_("New status"), Kind.LABEL),
+        _f("reason", N_("Reason")),
+    ),
+    "links.csv": (
+        _f("request", N_("Request")),
+        _f("sent_at", N_("Sent on"), Kind.INSTANT),
+        _f("expires_at", N_("Valid until"), Kind.INSTANT),
+        _f("downloads", N_("Downloads"), Kind.NUMBER),
+        _f("max_downloads", N_("Downloads allowed"), Kind.NUMBER),
+        _f("last_download_at", N_("Last download"), Kind.INSTANT),
+        _f("revoked_at", N_("Withdrawn on"), Kind.INSTANT),
+    ),
+}
+COLUMNS: dict[str, tuple[str, ...]] = {
+    name: tuple(f.name for f in fields) for name, fields in FILES.items()
+}
