@@ -29,6 +29,7 @@ from sqlalchemy import inspect, select
 
 from lib.core.config import PROJECT_ROOT, Config, ConfigError
 from lib.core.db import Database
+from lib.core.enums import ConnectionState
 from lib.core.models import StoreConnection
 from lib.core.network import is_loopback
 
@@ -126,12 +127,14 @@ def weaknesses(config: Config, cookie_secret: str | None = None) -> list[Weaknes
 
 
 def connected_shops(db: Database, config: Config) -> list[str]:
-    """The Admin API addresses of stores connected beyond the bundled demo store."""
+    """The Admin API addresses of stores connected beyond the bundled demo store (an
+    uninstalled app's row holds no token and serves nothing)."""
     if not inspect(db.engine).has_table(StoreConnection.__tablename__):
         return []  # not migrated yet: nothing is connected
     demo = config.demo_store_url.rstrip("/")
+    installed = StoreConnection.state != ConnectionState.UNINSTALLED
     with db.read() as session:
-        urls = set(session.scalars(select(StoreConnection.api_url)))
+        urls = set(session.scalars(select(StoreConnection.api_url).where(installed)))
     return sorted(url for url in urls if url.rstrip("/") != demo)
 
 

@@ -16,12 +16,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from lib.core.config import PROJECT_ROOT, Config
 from lib.core.db import Database
+from lib.core.enums import ConnectionState
 from lib.core.models import StoreConnection
 from lib.core.secrets_check import (
     InsecureSecrets,
+    connected_shops,
     estimated_bits,
     require_strong_secrets,
     weaknesses,
@@ -175,6 +178,10 @@ def test_a_worker_for_a_connected_real_shop_refuses_default_secrets(
     assert done.returncode == 2
     assert "connected shop https://real-shop.myshopify.com" in done.stderr
     assert "TOKEN_SECRET is a committed default" in done.stderr
+    with sqlite_db.write() as session:  # the app uninstalled: the row keeps no token
+        connection = session.scalars(select(StoreConnection)).one()
+        connection.state = ConnectionState.UNINSTALLED
+    assert connected_shops(sqlite_db, Config()) == []
 
 
 def test_with_strong_secrets_a_real_shop_intake_starts(
