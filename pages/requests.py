@@ -6,11 +6,18 @@ import streamlit as st
 
 from lib.core.deadlines import REGIMES
 from lib.core.enums import OPEN_STATUSES, Channel, RequestType, Status
-from lib.dashboard import cached, labels, ui
+from lib.dashboard import bulk_panel, cached, labels, ui
 from lib.dashboard.masking import identity_search_refusal
 from lib.dashboard.roles import Right
 from lib.dashboard.session import current_actor
-from lib.dashboard.worklist import COUNT_CAP, DUE_WINDOWS, PAGE_SIZES, SORTS, RequestQuery
+from lib.dashboard.worklist import (
+    COUNT_CAP,
+    DUE_WINDOWS,
+    PAGE_SIZES,
+    SORTS,
+    UNASSIGNED,
+    RequestQuery,
+)
 
 actor = current_actor()
 ui.guard(actor, Right.VIEW_REQUESTS)
@@ -39,6 +46,13 @@ with st.container(horizontal=True, vertical_alignment="bottom"):
         list(DUE_WINDOWS),
         format_func=DUE_WINDOWS.get,
         key="pd_rq_due",
+        on_change=_first_page,
+    )
+    owner = st.selectbox(
+        "Owner",
+        ["", actor.email.lower(), UNASSIGNED],
+        format_func={"": "Anyone", actor.email.lower(): "My requests", UNASSIGNED: "Nobody"}.get,
+        key="pd_rq_owner",
         on_change=_first_page,
     )
 with st.expander("More filters and sorting"), st.container(horizontal=True):
@@ -74,6 +88,7 @@ query = RequestQuery(
     due=due,
     search=search,
     store_id=ui.store_id(),
+    owner=owner,
     sort=sort,
     page=st.session_state["pd_rq_page"],
     page_size=size,
@@ -99,7 +114,7 @@ table = st.dataframe(
     hide_index=True,
     width="stretch",
     on_select="rerun",
-    selection_mode="single-row",
+    selection_mode="multi-row",
     key="pd_rq_table",
     column_config={
         "reference": "Reference",
@@ -108,8 +123,10 @@ table = st.dataframe(
         "days_left": st.column_config.NumberColumn(
             "Days left", format="%d days", help="Negative = overdue; empty once closed."
         ),
+        "owner_email": "Owner",
     },
 )
+selected = [int(rows["id"].iloc[i]) for i in (table.selection.rows if table else [])]
 
 with st.container(horizontal=True, vertical_alignment="center"):
     st.button(
@@ -130,9 +147,7 @@ with st.container(horizontal=True, vertical_alignment="center"):
     picked = st.selectbox("Open request", rows["reference"].tolist(), key="pd_rq_pick")
     open_clicked = st.button("Open", key="pd_rq_open", type="primary")
 
-selected = table.selection.rows if table else []
-if selected:
-    picked, open_clicked = rows["reference"].iloc[selected[0]], True
+bulk_panel.render(actor, replace(query, page=0), selected, total)
 if open_clicked and picked:
     st.session_state["pd_ref"] = picked
     st.switch_page("pages/request_detail.py", query_params={"ref": picked})

@@ -45,8 +45,11 @@ _COLUMNS = (
     Request.email,
     Request.name,
     Request.due_on,
+    Request.owner_email,
     Request.closed_at,
 )
+UNASSIGNED = "-"
+"""`RequestQuery.owner` for requests nobody looks after."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,7 @@ class RequestQuery:
     due: str = "any"
     search: str = ""
     store_id: int | None = None
+    owner: str = ""  # "" anyone's, UNASSIGNED nobody's, else a staff email (My requests)
     sort: str = "days_left"
     page: int = 0
     page_size: int = 25
@@ -103,6 +107,10 @@ def _filtered(query: Select[Any], q: RequestQuery) -> Select[Any]:
             query = query.where(column.in_(values))
     if q.store_id is not None:
         query = query.where(Request.store_id == q.store_id)
+    if q.owner == UNASSIGNED:
+        query = query.where(Request.owner_email.is_(None))
+    elif q.owner:
+        query = query.where(Request.owner_email == q.owner.strip().lower())
     if q.due == "overdue":
         query = query.where(Request.closed_at.is_(None), Request.due_on < q.today)
     elif q.due in ("7", "30"):
@@ -125,19 +133,30 @@ def count_requests(db: Database, q: RequestQuery, cap: int = COUNT_CAP) -> int:
         return int(session.scalar(select(func.count()).select_from(matches)) or 0)
 
 
-def page_query(q: RequestQuery) -> Select[Any]:
-    """The SELECT of one page: filters, the sort's index order, LIMIT/OFFSET."""
-    order = {
+def _order(q: RequestQuery) -> tuple[Any, ...]:
+    return {
         "days_left": (Request.due_on, Request.id),
         "newest": (Request.received_at.desc(), Request.id.desc()),
         "oldest": (Request.received_at, Request.id),
     }[q.sort]
+
+
+def page_query(q: RequestQuery) -> Select[Any]:
+    """The SELECT of one page: filters, the sort's index order, LIMIT/OFFSET."""
     return (
         _filtered(select(*_COLUMNS), q)
-        .order_by(*order)
+        .order_by(*_order(q))
         .limit(q.page_size)
         .offset(q.page * q.page_size)
     )
+
+
+def filtered_ids(db: Database, q: RequestQuery, limit: int) -> list[int]:
+    """The ids of every request matching the filters (not just one page), in the table's order,
+    at most `limit` (bulk actions on *all filtered*)."""
+    query = _filtered(select(Request.id), q).order_by(*_order(q)).limit(limit)
+    with db.read() as session:
+        return list(session.scalars(query))
 
 
 def request_page(db: Database, q: RequestQuery, *, masked: bool) -> pd.DataFrame:

@@ -29,11 +29,18 @@ def _store_sync(config: Config) -> Handler:
     return run
 
 
+def _bulk(ctx: JobContext) -> Mapping[str, Any]:
+    from lib.jobs.bulk_job import run_bulk
+
+    return run_bulk(ctx)
+
+
 def job_handlers(config: Config) -> dict[str, Handler]:
     """Job kind → handler."""
     return {
         "export": _export(config),
         "store_sync": _store_sync(config),
+        "bulk": _bulk,
         **_maintenance(),
         **_retention(config),
     }
