@@ -99,6 +99,17 @@ SPECS: tuple[SettingSpec, ...] = (
         maximum=90,
     ),
     SettingSpec(
+        "guest_reminder_hours",
+        int,
+        48,
+        "Remind unverified guests after (hours)",
+        "A guest who has not followed the Verify Request link gets one reminder with a new "
+        "link this many hours after asking; 0 sends none.",
+        "links",
+        minimum=0,
+        maximum=720,
+    ),
+    SettingSpec(
         "download_link_days",
         int,
         7,

@@ -55,23 +55,35 @@ def _retention(config: Config) -> dict[str, Handler]:
 def _maintenance() -> dict[str, Handler]:
     from lib.jobs.maintenance import (
         EXPIRE_KIND,
+        GUEST_REMIND_KIND,
         REMIND_KIND,
         deadline_reminders,
         expire_unverified,
+        guest_reminders,
     )
 
-    return {EXPIRE_KIND: expire_unverified, REMIND_KIND: deadline_reminders}
+    return {
+        EXPIRE_KIND: expire_unverified,
+        REMIND_KIND: deadline_reminders,
+        GUEST_REMIND_KIND: guest_reminders,
+    }
 
 
 def _periodic_maintenance() -> dict[str, float]:
     from lib.jobs.maintenance import (
         EXPIRE_INTERVAL_SECONDS,
         EXPIRE_KIND,
+        GUEST_REMIND_INTERVAL_SECONDS,
+        GUEST_REMIND_KIND,
         REMIND_INTERVAL_SECONDS,
         REMIND_KIND,
     )
 
-    return {EXPIRE_KIND: EXPIRE_INTERVAL_SECONDS, REMIND_KIND: REMIND_INTERVAL_SECONDS}
+    return {
+        EXPIRE_KIND: EXPIRE_INTERVAL_SECONDS,
+        REMIND_KIND: REMIND_INTERVAL_SECONDS,
+        GUEST_REMIND_KIND: GUEST_REMIND_INTERVAL_SECONDS,
+    }
 
 
 def chores(config: Config) -> tuple[Chore, ...]:
