@@ -4,6 +4,11 @@ With no real shop configured the demo store starts first, and once it answers ev
 connected to it as a real shop of the merchant's own organisation is: the client-credentials
 grant (`lib.store.connect_client_credentials`), so the demo shops' tokens expire and are renewed
 like real ones.
+
+Each process runs in a process group of its own, so Ctrl-C reaches only the runner, which then
+asks every process once (SIGTERM) to stop: a second signal would make uvicorn and Streamlit
+abort with tracebacks, and a process that exits before the runner has noticed the Ctrl-C would
+end `make run` with an error status.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from lib.core.models import Store
 from lib.store import StoreError, connect_client_credentials
 
 POLL_SECONDS = 0.5
-STOP_GRACE_SECONDS = 10
+STOP_GRACE_SECONDS = 5
 DEMO_STORE_START_SECONDS = 15.0
 
 
@@ -112,9 +117,11 @@ def connect_demo_shops(config: Config, timeout: float = DEMO_STORE_START_SECONDS
 def run_services(services: list[Service]) -> int:
     """Start `services`; when one exits or Ctrl-C is pressed, stop the rest. Returns the status."""
     running: list[tuple[Service, subprocess.Popen[bytes]]] = []
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         for service in services:
-            running.append((service, subprocess.Popen(service.argv, cwd=PROJECT_ROOT)))
+            process = subprocess.Popen(service.argv, cwd=PROJECT_ROOT, process_group=0)
+            running.append((service, process))
             where = f" at {service.url}" if service.url else ""
             print(f"started {service.name}{where}", flush=True)
             if service.started is not None:
@@ -134,12 +141,18 @@ def run_services(services: list[Service]) -> int:
         return 0
     finally:
         _stop(running)
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM stops `make run` the way Ctrl-C does."""
+    raise KeyboardInterrupt
 
 
 def _stop(running: list[tuple[Service, subprocess.Popen[bytes]]]) -> None:
     for _service, process in running:
         if process.poll() is None:
-            process.send_signal(signal.SIGINT)
+            process.send_signal(signal.SIGTERM)
     deadline = time.monotonic() + STOP_GRACE_SECONDS
     for _service, process in running:
         try:
