@@ -199,14 +199,15 @@ def _timezone(value: Any, fallback: str) -> str:
 
 
 def _fill_store(session: Session, config: Config, shop: str, facts: dict[str, Any]) -> Store:
-    """The shop's `stores` row (made if new) with the name, address, zone and country read."""
+    """The shop's `stores` row (made if new) with the name, zone and country read, and the
+    contact address unless the store already has one (staff may have changed it on Settings)."""
     store = store_for(session, shop, config)
     name = facts.get("name")
     if isinstance(name, str) and name.strip():
         store.name = name.strip()[:200]
     email = facts.get("contactEmail")
-    if isinstance(email, str) and email.strip():
-        store.contact_email = email.strip()[:320]
+    if isinstance(email, str) and email.strip() and not store.contact_email:
+        store.contact_email = email.strip()[:320]  # a reinstall keeps the address set on Settings
     store.timezone = _timezone(facts.get("ianaTimezone"), store.timezone)
     country = (facts.get("shopAddress") or {}).get("countryCodeV2")
     if isinstance(country, str) and len(country) == 2:

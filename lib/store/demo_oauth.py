@@ -110,6 +110,12 @@ class DemoOAuth:
                 self.counts.unauthorized += 1
             return ok
 
+    def scopes_of(self, token: str) -> frozenset[str] | None:
+        """The scopes `token` was granted (queries run with them), None for a token not ours."""
+        with self._lock:
+            grant = self._access.get(token)
+            return None if grant is None else frozenset(grant.scopes)
+
     def revoke(self, shop: str | None = None) -> int:
         """Withdraw every access and refresh token of `shop` (None: of every shop)."""
         with self._lock:

@@ -180,7 +180,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         shop = self._shop()
         try:
-            answer = store.graphql(oauth.bucket_key(token), shop, body)
+            scopes = oauth.scopes_of(token)  # an installed app has what it was granted
+            answer = store.graphql(oauth.bucket_key(token), shop, body, scopes)
         except Exception:
             log.exception("demo store query failed")
             self._send(500, {"errors": "Internal Server Error"})

@@ -135,8 +135,17 @@ class DemoStore:
                 return f.delay
             return f.delay if f.delay and self.random.random() < f.delay_rate else 0.0
 
-    def graphql(self, token: str, shop: str | None, body: dict[str, Any]) -> dict[str, Any]:
-        """Validate, price, throttle and run one GraphQL request; returns the JSON answer."""
+    def graphql(
+        self,
+        token: str,
+        shop: str | None,
+        body: dict[str, Any],
+        scopes: frozenset[str] | None = None,
+    ) -> dict[str, Any]:
+        """Validate, price, throttle and run one GraphQL request; returns the JSON answer.
+
+        `scopes` are the ones the token was granted (default: the static token's `self.scopes`).
+        """
         text, variables = body.get("query"), body.get("variables") or {}
         checked = check(text if isinstance(text, str) else "")
         if checked.document is None:
@@ -167,7 +176,7 @@ class DemoStore:
                 "extensions": {"cost": {**cost, "throttleStatus": bucket.status()}},
             }
         with self.db.read() as session:
-            ctx = Context(session, shop, self.scopes)
+            ctx = Context(session, shop, self.scopes if scopes is None else scopes)
             answer = run(checked.document, operation, variables, ctx)
         actual = actual_cost(checked.document, answer.get("data"), variables, name)
         bucket.refund(max(0, requested - actual))

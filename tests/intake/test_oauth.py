@@ -131,6 +131,8 @@ def refused(response: httpx.Response, sentence: str) -> None:
 def test_install_through_the_consent_page_connects_the_store(
     app: Intake, demo: DemoStoreServer
 ) -> None:
+    with app.db.write() as session:  # no address yet: the install takes Shopify's contactEmail
+        session.scalars(select(Store).where(Store.shop_domain == SHOP)).one().contact_email = None
     started = begin(app)
     location = urllib.parse.urlsplit(started.headers["location"])
     asked = dict(urllib.parse.parse_qsl(location.query, keep_blank_values=True))
@@ -456,6 +458,10 @@ def test_app_uninstalled_disconnects_the_store_once(app: Intake, demo: DemoStore
             select(RequestEvent.details).where(RequestEvent.kind == "store")
         ).all()
     assert [k["action"] for k in kinds] == ["installed", "uninstalled"]
+    with app.db.write() as session:  # staff set the store's own address on Settings
+        session.scalars(
+            select(Store).where(Store.shop_domain == SHOP)
+        ).one().contact_email = "privacy@demo-outfitters.example"
     # Installed again (from the dashboard's reconnect link): connected with new tokens.
     started = app.http.get(f"/auth/install?shop={SHOP}")
     _page, form = consent(app, started)
@@ -463,6 +469,9 @@ def test_app_uninstalled_disconnects_the_store_once(app: Intake, demo: DemoStore
     again = _connection(app.db)
     assert (again.state, again.last_error) == ("connected", None)
     assert again.access_token and again.refresh_token
+    with app.db.read() as session:
+        store = session.scalars(select(Store).where(Store.shop_domain == SHOP)).one()
+    assert store.contact_email == "privacy@demo-outfitters.example"  # not Shopify's again
 
 
 @sqlite_only

@@ -116,3 +116,21 @@ def test_revoked_and_unknown_tokens_get_shopifys_401_and_the_static_token_still_
         _refused(_graphql(server.url, token["access_token"]))
         _refused(_graphql(server.url, "shpat_" + "0" * 32))
         assert _graphql(server.url, TOKEN).status_code == 200  # the legacy static demo token
+
+
+def test_queries_run_with_the_scopes_the_token_was_granted(sqlite_db: Database) -> None:
+    """A token granted fewer scopes than the static demo token gets Shopify's ACCESS_DENIED."""
+    oauth = DemoOAuth(CLIENT_ID, CLIENT_SECRET, 86399, scopes=("read_customers", "write_customers"))
+    with oauth_store(sqlite_db, oauth=oauth) as server:
+        token = _token(server.url, {**APP, "grant_type": "client_credentials"}).json()
+        granted = _graphql(server.url, token["access_token"]).json()["data"]
+        handles = {s["handle"] for s in granted["currentAppInstallation"]["accessScopes"]}
+        assert handles == {"read_customers", "write_customers"}
+        headers = {"X-Shopify-Access-Token": token["access_token"], "X-Shopify-Shop-Domain": SHOP}
+        orders = {"query": '{ order(id: "gid://shopify/Order/1") { id } }'}
+        answer = httpx.post(
+            f"{server.url}/admin/api/2026-10/graphql.json", json=orders, headers=headers
+        ).json()
+        assert [e["extensions"]["code"] for e in answer["errors"]] == ["ACCESS_DENIED"]
+        static = _graphql(server.url, TOKEN).json()["data"]["currentAppInstallation"]
+        assert "read_orders" in {s["handle"] for s in static["accessScopes"]}
