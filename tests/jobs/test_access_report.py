@@ -1,0 +1,181 @@
+"""The access package's index.html over the real demo store and worker: the summary names the
+shop, the Art. 15 sections are there, Privacy Desk's own records (mails, activity by role), no
+`gid://` or raw enum value, hostile store text inert in the HTML and the CSVs, missing blocks
+named with their reason, and the orders a `customers/data_request` named."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from sqlalchemy import select, update
+
+from lib.core import register
+from lib.core.db import Database
+from lib.core.enums import Channel, Status
+from lib.core.lifecycle import transition
+from lib.core.models import DemoLineItem, DemoOrder, Export, Request, StaffRole, Store, utcnow
+from lib.mail.notifications import notify_customer
+from lib.store.demo_data import add_demo_customer
+from lib.store.scopes import NEEDED
+from tests.conftest import make_store
+from tests.jobs.test_export import click_export, read_package, rows, run_worker
+from tests.store.helpers import config_for, open_access_request, running_store
+
+HOSTILE_NAME = '<script>alert("x")</script>'
+HOSTILE_TITLE = '=HYPERLINK("http://evil.example","ok")<img src=x onerror=alert(1)>'
+BIDI = "invoice\u202etxt.exe"
+RAW_ENUM = re.compile(
+    r"\b(PAID|PENDING|REFUNDED|FULFILLED|UNFULFILLED|PARTIALLY_FULFILLED|SUBSCRIBED|"
+    r"NOT_SUBSCRIBED|ENABLED|DISABLED)\b"
+)
+
+
+def _visible_text(html: str) -> str:
+    """The report without its style sheet and the field-name list (which names columns)."""
+    html = re.sub(r"<style>.*?</style>", "", html, flags=re.S)
+    return html.split('<section id="files">')[0]
+
+
+def _export(
+    db: Database,
+    tmp_path: Path,
+    *,
+    scopes: frozenset[str] | None = None,
+    orders_requested: list[str] | None = None,
+) -> tuple[dict[str, bytes], Store]:
+    store = make_store(db)
+    ada = add_demo_customer(
+        db, email="ada@example.com", first_name=HOSTILE_NAME, last_name=BIDI, orders=3
+    )
+    with db.write() as session:
+        first = session.scalars(select(DemoOrder.id).where(DemoOrder.customer_id == ada.id)).first()
+        session.execute(
+            update(DemoLineItem).where(DemoLineItem.order_id == first).values(title=HOSTILE_TITLE)
+        )
+        session.add(StaffRole(email="merchant@shop.test", role="merchant", updated_by="admin"))
+    request_id = open_access_request(db, store, "ada@example.com", customer_id=str(ada.id))
+    with db.write() as session:
+        request = session.get(Request, request_id)
+        request.orders_requested = orders_requested
+        request.locale = "en"  # the demo customer's own Admin API locale is German
+        notify_customer(session, request, session.get(Store, store.id), event="received")
+    options = {} if scopes is None else {"scopes": scopes}
+    with running_store(db, **options) as server:
+        click_export(db, request_id)
+        run_worker(db, config_for(server, db, tmp_path))
+    with db.read() as session:
+        export = session.scalars(select(Export)).one()
+        assert session.get(Request, request_id).status == Status.READY_FOR_REVIEW
+    return read_package(Path(export.path)), store
+
+
+def test_the_report_reads_as_an_answer_with_the_art_15_information(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    files, _ = _export(sqlite_db, tmp_path)
+    html = files["index.html"].decode("utf-8")
+    text = _visible_text(html)
+    assert "<title>Your data from Demo Shop</title>" in html  # the shop's name, not its domain
+    assert f"3 orders in {utcnow().year}" in text and "Subscribed to email marketing since " in text
+    for heading in (
+        "Why the shop uses your data",
+        "Which data",
+        "Who receives your data",
+        "Transfers outside the EU and their safeguards",
+        "How long it is kept",
+        "Where the data comes from",
+        "Automated decisions",
+        "Where you can complain",
+        "Who to contact",
+        "Your rights",
+    ):
+        assert f"<h3>{heading}</h3>" in html, heading
+    assert "Shopify International Limited" in html and "owner@demo-shop.test" in html
+    assert "Messages sent to you" in html and "get a copy of your data" in html  # the mail's text
+    assert "merchant@shop.test" not in html  # staff by role only
+    assert "Staff (shop team)" in html and "Being prepared" in html
+    assert "gid://" not in html
+    assert not RAW_ENUM.search(text), RAW_ENUM.search(text)
+    assert "<script" not in html and "<img" not in html  # no script, no external asset
+    assert 'http-equiv="Content-Security-Policy" content="default-src \'none\'' in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "\u202e" not in html and "invoice[U+202E]txt.exe" in html
+    readme = files["README.txt"].decode("utf-8")
+    assert readme.startswith("Your data from Demo Shop") and "- index.html: start here" in readme
+
+
+def test_hostile_text_stays_data_in_the_csvs(sqlite_db: Database, tmp_path: Path) -> None:
+    files, _ = _export(sqlite_db, tmp_path)
+    lines = rows(files["order_lines.csv"])
+    assert "'" + HOSTILE_TITLE in {line["title"] for line in lines}  # no formula runs
+    addresses = rows(files["addresses.csv"])
+    assert all(not a["phone"] or a["phone"].startswith("'+") for a in addresses)
+    html = files["index.html"].decode("utf-8")
+    assert "+49 30 1234567" in html and "'+49" not in html  # reads naturally in the report
+    mails = rows(files["mails.csv"])
+    assert [m["purpose"] for m in mails] == ["received"]
+    activity = rows(files["activity.csv"])
+    assert {a["by"] for a in activity} >= {"customer", "staff:merchant"}
+
+
+def test_blocks_the_shop_did_not_grant_are_named_with_the_scope(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    granted = frozenset(s.handle for s in NEEDED) - {
+        "read_draft_orders",
+        "read_gift_cards",
+        "read_store_credit_accounts",
+    }
+    files, _ = _export(sqlite_db, tmp_path, scopes=granted)
+    html = files["index.html"].decode("utf-8")
+    for block, scope in (
+        ("Draft orders", "read_draft_orders"),
+        ("Gift cards", "read_gift_cards"),
+        ("Store credit", "read_store_credit_accounts"),
+    ):
+        assert (
+            f"<strong>{block}</strong>: the shop&#39;s app lacks Shopify&#39;s {scope} access"
+            in html
+        ), block
+    assert "<strong>Subscription contracts</strong>: Privacy Desk does not collect them yet" in html
+
+
+def test_the_orders_a_data_request_named_are_said_found_or_not(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    with sqlite_db.read() as session:
+        next_order = 1 + (session.scalar(select(DemoOrder.id).order_by(DemoOrder.id.desc())) or 0)
+    files, _ = _export(sqlite_db, tmp_path, orders_requested=[str(next_order), "99"])
+    html = files["index.html"].decode("utf-8")
+    assert f"all your orders are included. Found: {next_order}. Not found in the shop: 99." in html
+
+
+def test_a_reviewed_register_is_what_the_customer_reads_in_their_language(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    store = make_store(sqlite_db)
+    with sqlite_db.write() as session:
+        shop = session.merge(store)
+        content = {**register.defaults(shop), "purposes": "Tee verkaufen und liefern."}
+        register.save(session, shop, content, "dpo@shop.test", reviewed=True)
+    ada = add_demo_customer(sqlite_db, email="jan@example.com", orders=1)
+    request_id = open_access_request(
+        sqlite_db, store, "jan@example.com", customer_id=str(ada.id), channel=Channel.LOGGED_IN
+    )
+    with sqlite_db.write() as session:
+        request = session.get(Request, request_id)
+        request.locale = "de"
+        transition(session, request, Status.IN_PROGRESS, actor="merchant@shop.test")
+        transition(session, request, Status.VERIFIED, actor="merchant@shop.test")
+    with running_store(sqlite_db) as server:
+        click_export(sqlite_db, request_id)
+        run_worker(sqlite_db, config_for(server, sqlite_db, tmp_path))
+    with sqlite_db.read() as session:
+        export = session.scalars(select(Export)).one()
+    html = read_package(Path(export.path))["index.html"].decode("utf-8")
+    assert '<html lang="de" dir="ltr">' in html
+    assert "<h3>Wofür der Shop Ihre Daten nutzt</h3>" in html
+    assert "Tee verkaufen und liefern." in html
+    assert f"1 Bestellung im Jahr {utcnow().year}" in html and "Staff" not in _visible_text(html)
