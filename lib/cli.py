@@ -49,12 +49,13 @@ def cmd_deadline(args: argparse.Namespace) -> int:
             received,
             parse_country(args.country),
             subdivision=args.subdivision,
+            request_type=args.type,
         )
     except DeadlineInputError as exc:
         raise UsageError(str(exc)) from None
     if args.extended:
         if deadline.extended_due is None:
-            raise UsageError(f"the {deadline.regime} regime allows no extension")
+            raise UsageError(f"{args.type} requests under {deadline.regime} allow no extension")
         print(deadline.extended_due.isoformat())
     else:
         print(deadline.due.isoformat())
@@ -357,6 +358,11 @@ def build_parser() -> argparse.ArgumentParser:
     deadline.add_argument("--country", help="ISO 3166 code, e.g. DE (holidays)")
     deadline.add_argument("--subdivision", help="state/province code, e.g. CA")
     deadline.add_argument("--extended", action="store_true", help="print the extended due date")
+    deadline.add_argument(
+        "--type",
+        default="access",
+        help="request type: access, erasure, correction, opt_out, appeal (default access)",
+    )
 
     audit = add("audit", cmd_audit, "check the audit trail")
     audit.add_argument("action", choices=["verify"])

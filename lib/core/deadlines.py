@@ -14,6 +14,9 @@ Entry points:
   cached call, about 10 µs uncached).
 * :meth:`Deadline.state` / :meth:`Deadline.days_left` — where a request stands today.
 * :func:`regime_for` — which regime a customer's country/state falls under.
+* :func:`rule_for` / :data:`TYPE_RULES` / :data:`APPEAL_RULES` — the rule of a request type
+  where it differs from its regime's (CCPA opt-out: 15 business days; appeals per US state);
+  ``compute_deadline(..., request_type=...)`` applies it.
 * :func:`can_extend`, :func:`parse_regime`, :func:`parse_country`.
 * :data:`RULES` / :data:`EXTENSION_RULES` / :data:`REGIME_LABELS` — the rules as data.
 
@@ -56,6 +59,7 @@ from typing import Literal
 import holidays
 
 __all__ = [
+    "APPEAL_RULES",
     "EU_EEA_COUNTRIES",
     "EXTENSION_RULES",
     "ISO_COUNTRIES",
@@ -63,7 +67,9 @@ __all__ = [
     "MIN_RECEIVED",
     "REGIMES",
     "REGIME_LABELS",
+    "REQUEST_TYPES",
     "RULES",
+    "TYPE_RULES",
     "US_STATE_LAW_STATES",
     "Deadline",
     "DeadlineInputError",
@@ -78,6 +84,7 @@ __all__ = [
     "parse_country",
     "parse_regime",
     "regime_for",
+    "rule_for",
 ]
 
 
@@ -149,7 +156,8 @@ class ExtensionRule:
 class RegimeRule:
     regime: Regime
     label: str
-    unit: Literal["months", "days"]
+    unit: Literal["months", "days", "business_days"]
+    """``business_days``: weekdays that are not holidays of the calendar (CCPA: US-CA)."""
     period: int
     roll: Roll
     extension: ExtensionRule | None
@@ -284,6 +292,95 @@ REGIME_LABELS: Mapping[Regime, str] = MappingProxyType({r: RULES[r].label for r 
 EXTENSION_RULES: Mapping[Regime, ExtensionRule | None] = MappingProxyType(
     {r: RULES[r].extension for r in REGIMES}
 )
+
+
+# --------------------------------------------------------------------------------------------
+# Rules per request type (docs/LEGAL.md, "Deadlines per request type")
+# --------------------------------------------------------------------------------------------
+
+REQUEST_TYPES: tuple[str, ...] = ("access", "erasure", "correction", "opt_out", "appeal")
+"""The request types with a legal clock (``lib.core.enums.RequestType`` values; core's enums
+are not imported here so that this module stays a leaf)."""
+
+TYPE_RULES: Mapping[tuple[str, Regime], RegimeRule] = MappingProxyType(
+    {
+        ("opt_out", Regime.CCPA): RegimeRule(
+            regime=Regime.CCPA,
+            label="California CCPA/CPRA opt-out of sale/sharing",
+            unit="business_days",
+            period=15,
+            roll=Roll.NONE,
+            extension=None,
+            pauses=False,
+            confirm_business_days=None,
+            default_country="US",
+            sources="11 CCR §7026(f) (as soon as feasibly possible, at most 15 business days)",
+        ),
+    }
+)
+"""(type, regime) → the rule where it is not the regime's own. Correction and erasure follow
+their regime: GDPR Art. 12(3) (one month, +2) and 11 CCR §7021 (45 days, +45)."""
+
+
+def _appeal(state: str, label: str, days: int, extra: int | None, sources: str) -> RegimeRule:
+    extension = (
+        ExtensionRule(
+            extra=extra,
+            unit="days",
+            total=days + extra,
+            note="Once where reasonably necessary, with the reasons, inside the first period.",
+        )
+        if extra
+        else None
+    )
+    return RegimeRule(
+        regime=Regime.US_STATE,
+        label=f"{label} appeal",
+        unit="days",
+        period=days,
+        roll=Roll.NONE,
+        extension=extension,
+        pauses=False,
+        confirm_business_days=None,
+        default_country="US",
+        sources=sources,
+    )
+
+
+APPEAL_RULES: Mapping[str, RegimeRule] = MappingProxyType(
+    {
+        "VA": _appeal("VA", "Virginia VCDPA", 60, None, "Va. Code §59.1-577(C)"),
+        "CO": _appeal("CO", "Colorado CPA", 45, 60, "C.R.S. §6-1-1306(3)"),
+        "CT": _appeal("CT", "Connecticut CTDPA", 60, None, "Conn. Gen. Stat. §42-518(d)"),
+        "TX": _appeal("TX", "Texas TDPSA", 60, None, "Tex. Bus. & Com. Code §541.053"),
+        "OR": _appeal("OR", "Oregon OCPA", 45, None, "ORS 646A.576(6)(d)"),
+    }
+)
+"""US state → the appeal rule (decide within N days of receiving the appeal). Another state, or
+none, gets :data:`DEFAULT_APPEAL` (45 days, no extension: the shortest period above)."""
+
+DEFAULT_APPEAL = _appeal(
+    "", "US state (shortest known period)", 45, None, "Colorado and Oregon: 45 days"
+)
+
+
+def rule_for(
+    regime: Regime | str, request_type: str = "access", state: str | None = None
+) -> RegimeRule:
+    """The rule a request of ``request_type`` under ``regime`` (US ``state``) is due by.
+
+    Unknown types raise :class:`DeadlineInputError` listing :data:`REQUEST_TYPES`.
+    """
+    regime = parse_regime(regime)
+    kind = request_type.strip().lower() if isinstance(request_type, str) else request_type
+    if kind not in REQUEST_TYPES:
+        raise DeadlineInputError(
+            f"unknown request type {request_type!r}; accepted: {', '.join(REQUEST_TYPES)}"
+        )
+    if kind == "appeal":
+        code = _normalise_subdivision("US", state)
+        return APPEAL_RULES.get(code or "", DEFAULT_APPEAL)
+    return TYPE_RULES.get((kind, regime), RULES[regime])
 
 
 # --------------------------------------------------------------------------------------------
@@ -624,8 +721,13 @@ def compute_deadline(
     subdivision: str | None = None,
     paused_days: int = 0,
     target_working_days: int = 15,
+    request_type: str = "access",
 ) -> Deadline:
     """All deadline dates of a request received on ``received`` (the calendar date of receipt).
+
+    ``request_type`` picks :func:`rule_for`'s rule: ``opt_out`` under CCPA is 15 business days
+    (US-CA calendar, no extension); ``appeal`` is the US state's (``subdivision``) appeal
+    period; every other type is its regime's rule below.
 
     * ``gdpr``/``uk_gdpr``: one month (Reg. 1182/71 Art. 3: same date next month, else the
       last day of that month); a Saturday, Sunday or public holiday of ``country``
@@ -646,7 +748,9 @@ def compute_deadline(
     regime, non-``date`` receipt or negative count raises :class:`DeadlineInputError`.
     Results are cached (identical arguments → the same frozen object).
     """
-    return _compute(regime, received, country, subdivision, paused_days, target_working_days)
+    return _compute(
+        regime, received, country, subdivision, paused_days, target_working_days, request_type
+    )
 
 
 @lru_cache(maxsize=32768)
@@ -657,12 +761,13 @@ def _compute(
     subdivision_value: str | None,
     paused_value: int,
     target_value: int,
+    request_type: str,
 ) -> Deadline:
     regime = parse_regime(regime_value)
     received = _check_received(received_value)
     paused_days = _check_int("paused_days", paused_value)
     target_days = _check_int("target_working_days", target_value)
-    rule = RULES[regime]
+    rule = rule_for(regime, request_type, subdivision_value)
 
     if regime is Regime.CCPA:
         country: str | None = "US"
@@ -679,6 +784,9 @@ def _compute(
     if rule.unit == "months":
         raw_due = add_months(received, rule.period)
         raw_ext = add_months(received, ext.total) if ext is not None else None
+    elif rule.unit == "business_days":
+        raw_due = _add_working_days(received, rule.period, country, subdivision)
+        raw_ext = None
     else:
         raw_due = received + timedelta(days=rule.period)
         raw_ext = received + timedelta(days=ext.total) if ext is not None else None
@@ -704,7 +812,7 @@ def _compute(
 
     target = min(_add_working_days(received, target_days, country, subdivision), strict_due)
     return Deadline(
-        regime=regime,
+        regime=rule.regime,
         received=received,
         country=country,
         due=due,
