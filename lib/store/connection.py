@@ -277,6 +277,22 @@ def renew(db: Database, config: Config, store_id: int, seen_token: str) -> Crede
     raise failure
 
 
+def mark_needs_reconnect(
+    db: Database, credentials: Credentials, reason: str
+) -> StoreNeedsReconnect:
+    """Record that a store must be reconnected (tokens kept for the merchant's next install);
+    returns the error to raise, so the store's jobs wait instead of failing."""
+    assert credentials.store_id is not None  # renewable credentials have a row
+    with db.write() as session:
+        row = session.scalars(
+            select(StoreConnection).where(StoreConnection.store_id == credentials.store_id)
+        ).one()
+        row.state = ConnectionState.NEEDS_RECONNECT
+        row.last_error = reason[:500]
+        shop = session.get_one(Store, credentials.store_id).shop_domain
+    return StoreNeedsReconnect(shop, reason)
+
+
 def _renewal(config: Config, row: StoreConnection, shop: str) -> TokenGrant:
     if row.mode == ConnectionMode.CLIENT_CREDENTIALS:
         return client_credentials_grant(config, row.api_url, shop)
@@ -319,8 +335,13 @@ class ConnectionAuth(httpx.Auth):
         response = yield request
         if response.status_code != 401 or not sent.renewable:
             return
-        request.headers[TOKEN_HEADER] = self._renewed(sent.access_token).access_token
-        yield request
+        renewed = self._renewed(sent.access_token)
+        request.headers[TOKEN_HEADER] = renewed.access_token
+        response = yield request
+        if response.status_code == 401:  # a token just issued is refused: the app lost access
+            raise mark_needs_reconnect(
+                self._db, renewed, "the store refused a token it had just issued (HTTP 401)"
+            )
 
     def _current(self) -> Credentials:
         with self._lock:

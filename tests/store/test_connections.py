@@ -165,6 +165,36 @@ def test_client_credentials_connect_and_renew_by_themselves(db: Database, tmp_pa
     assert connection_of(db, store.id).state == ConnectionState.CONNECTED
 
 
+class _ApiClosed(DemoOAuth):
+    """A shop whose token endpoint still issues tokens that its Admin API refuses."""
+
+    closed = False
+
+    def accepts(self, token: str, shop: str | None) -> bool:
+        return not self.closed and super().accepts(token, shop)
+
+
+def test_a_renewed_token_refused_again_makes_the_store_need_reconnecting(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    """Not a permanent failure: the store is marked and its jobs wait for the merchant."""
+    db, store = sqlite_db, make_store(sqlite_db)
+    oauth = _ApiClosed(CLIENT_ID, CLIENT_SECRET, 3600)
+    with oauth_store(db, oauth=oauth) as server:
+        config = oauth_config(server, db, tmp_path)
+        connect_client_credentials(db, config, SHOP)
+        client = store_client(config, SHOP)
+        assert access_scopes(client)
+        oauth.closed = True
+        with pytest.raises(StoreNeedsReconnect, match="just issued"):
+            access_scopes(client)
+        counts = grants(server)
+    assert counts["client_credentials"] == 2 and counts["unauthorized"] == 0
+    after = connection_of(db, store.id)
+    assert after.state == ConnectionState.NEEDS_RECONNECT
+    assert after.last_error == "the store refused a token it had just issued (HTTP 401)"
+
+
 def test_client_credentials_refused_writes_nothing(sqlite_db: Database, tmp_path: Path) -> None:
     db = sqlite_db
     with oauth_store(db) as server:
