@@ -45,19 +45,25 @@ def path_locale(path_prefix: str, proxy_prefix: str) -> str | None:
     return i18n.parse_locale(head.strip("/")) if found and head.strip("/") else None
 
 
+def requested_locale(
+    request: Request, sf: Storefront, config: Config, posted: str = ""
+) -> str | None:
+    """The language the storefront or the browser asks for (1-3 of the module docstring), or
+    None when neither names one we have."""
+    candidates = [
+        request.query_params.get(LOCALE_PARAM),
+        posted,
+        path_locale(sf.path_prefix, config.app_proxy_prefix),
+        *i18n.accept_language(request.headers.get("accept-language")),
+    ]
+    return next((found for raw in candidates if (found := i18n.parse_locale(raw))), None)
+
+
 def page_locale(
     request: Request, sf: Storefront, config: Config, shop_language: str, posted: str = ""
 ) -> str:
-    """The language to answer `request` in (see the module docstring for the order)."""
-    return i18n.negotiate(
-        [
-            request.query_params.get(LOCALE_PARAM),
-            posted,
-            path_locale(sf.path_prefix, config.app_proxy_prefix),
-            *i18n.accept_language(request.headers.get("accept-language")),
-        ],
-        shop_language,
-    )
+    """The language to answer `request` in: the one asked for, else the shop's."""
+    return requested_locale(request, sf, config, posted) or i18n.negotiate([], shop_language)
 
 
 def picker(sf: Storefront, config: Config, current: str) -> list[LanguageChoice]:

@@ -24,7 +24,13 @@ from lib.core.enums import OPEN_STATUSES, Status
 from lib.core.i18n import N_
 from lib.core.models import Store
 from lib.intake.customers import customer_by_id
-from lib.intake.languages import LIQUID_LOCALE, LOCALE_PARAM, page_locale, picker
+from lib.intake.languages import (
+    LIQUID_LOCALE,
+    LOCALE_PARAM,
+    page_locale,
+    picker,
+    requested_locale,
+)
 from lib.intake.links import signed_query
 from lib.intake.pages import page_response
 from lib.intake.proxy import STANDALONE, ProxyRefused, Storefront, storefront, verify_proxy
@@ -183,11 +189,13 @@ def _render(
     )
 
 
-def _submit(request: Request, sf: Storefront, email: str | None, locale: str) -> str:
-    """Store the request in `locale`; returns the message for the customer or raises
-    IntakeRefused."""
+def _submit(
+    request: Request, sf: Storefront, email: str | None, *, locale: str, kept: str | None
+) -> str:
+    """Store the request with `kept` as its language; returns the message for the customer in
+    `locale` or raises IntakeRefused."""
     db, config = request.app.state.db, request.app.state.config
-    where = {"shop": sf.shop, "address": sf.address, "locale": locale}
+    where = {"shop": sf.shop, "address": sf.address, "locale": kept}
     if sf.customer_id is not None:
         submit_logged_in(db, config, customer_id=sf.customer_id, **where)
         return i18n.gettext(locale, CUSTOMER_ACCEPTED)
@@ -226,7 +234,7 @@ async def page_submit(
         language = state["locale"]
         try:
             typed = None if sf.customer_id else normalise_email(email)
-            message = _submit(request, sf, typed, language)
+            message = _submit(request, sf, typed, locale=language, kept=language)
         except InvalidEmail as exc:
             context = _page(sf, state, error=_say(language, exc), email=email.strip()[:320])
             return _render(sf, context, 422)
@@ -267,10 +275,14 @@ async def api_submit(
             status_code=422,
         )
 
+    # No database read for the language: a request that names none keeps None and its mails
+    # take the shop's language; the answer is then in the source language.
+    asked = requested_locale(request, sf, request.app.state.config)
+    language = asked or i18n.SOURCE_LOCALE
+
     def work() -> Response:
-        language = _state(request, sf)["locale"]
         try:
-            message = _submit(request, sf, body.email, language)
+            message = _submit(request, sf, body.email, locale=language, kept=asked)
         except IntakeRefused as exc:
             headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
             detail = _say(language, exc)

@@ -276,3 +276,25 @@ def test_refusal_pages_speak_the_browser_s_language(intake: Intake) -> None:
     assert (
         "Länken är ogiltig" in intake.http.get(f"{intake.config.app_proxy_prefix}/download/x").text
     )
+
+
+@sqlite_only
+def test_the_json_api_keeps_the_asked_language_else_mails_take_the_shop_s(
+    intake: Intake, smtp: SmtpSink
+) -> None:
+    _set(intake, "shop_language", "fr")
+    german = intake.http.post(
+        intake.api_url("requests"),
+        json={"email": "ada@example.com"},
+        headers={"accept-language": "de"},
+    )
+    assert german.status_code == 202 and "Vielen Dank." in german.json()["message"]
+    plain = intake.http.post(intake.api_url("requests"), json={"email": "bob@example.com"})
+    assert plain.status_code == 202 and plain.json()["message"].startswith("Thank you.")
+    assert [r.locale for r in intake.requests()] == ["de", None]
+    assert intake.deliver() == 2
+    subjects = {mail["To"]: mail["Subject"] for mail in smtp.wait_for(2)}
+    assert subjects == {
+        "ada@example.com": "Bitte bestätigen Sie Ihre Datenanfrage an Demo Shop",
+        "bob@example.com": "Veuillez confirmer votre demande de données auprès de Demo Shop",
+    }
