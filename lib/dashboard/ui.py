@@ -48,6 +48,7 @@ PAGES: tuple[PageSpec, ...] = (
         url_path="request",
         hidden=True,
     ),
+    PageSpec("pages/new_request.py", "New request", ":material/add_call:", Right.VERIFY, "Work"),
     PageSpec("pages/customers.py", "Customers", ":material/group:", Right.CUSTOMERS, "Work"),
     PageSpec("pages/exports.py", "Exports", ":material/package_2:", Right.VIEW_EXPORTS, "Work"),
     PageSpec("pages/reports.py", "Reports", ":material/table_chart:", Right.REPORTS, "Insight"),
