@@ -24,14 +24,18 @@ from lib.core.models.requests import (
     Store,
     make_reference,
 )
+from lib.core.models.rights import Appeal, CorrectionAsk, DemoCustomerPrivacy
 from lib.core.models.staff import StaffSession
 
 __all__ = [
+    "Appeal",
     "AuditHead",
     "Base",
+    "CorrectionAsk",
     "Customer",
     "Delivery",
     "DemoCustomer",
+    "DemoCustomerPrivacy",
     "DemoLineItem",
     "DemoOrder",
     "Export",
