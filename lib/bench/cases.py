@@ -87,6 +87,7 @@ def all_cases() -> dict[str, Case]:
     requests to the database), then store_export (once per suite)."""
     from lib.bench import (
         intake_case,
+        mail_case,
         overview_case,
         report_case,
         requests_case,
@@ -101,5 +102,6 @@ def all_cases() -> dict[str, Case]:
         *seed_case.CASES,
         *intake_case.CASES,
         *store_case.CASES,
+        *mail_case.CASES,
     ]
     return {case.name: case for case in cases}
