@@ -89,7 +89,9 @@ def sign_in_stack(
         "PYTHONPATH": str(PROJECT_ROOT),
     }
     seed = [sys.executable, "-m", "lib", "demo", "--requests", str(demo_requests), "--quiet"]
-    subprocess.run(seed, cwd=PROJECT_ROOT, env=env, check=True, capture_output=True, timeout=120)
+    seeded = subprocess.run(seed, cwd=PROJECT_ROOT, env=env, capture_output=True, timeout=120)
+    if seeded.returncode:
+        pytest.fail(f"demo seeding failed:\n{seeded.stderr.decode(errors='replace')[-3000:]}")
     services = {
         "provider": (
             ["node", "provider.mjs", str(ports["provider"]), f"{dashboard}/oauth2callback"],
