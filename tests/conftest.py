@@ -8,6 +8,7 @@ Each PostgreSQL test runs in its own schema, dropped afterwards.
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ import pytest
 from hypothesis import settings
 from sqlalchemy import create_engine, text
 
+from lib.core import backoff
 from lib.core.db import Database
 from lib.core.migrate import upgrade
 from lib.core.models import Store
@@ -103,6 +105,19 @@ def pg_db() -> Iterator[Database]:
 def db(request: pytest.FixtureRequest) -> Database:
     """The same test on SQLite and on PostgreSQL."""
     return request.getfixturevalue("sqlite_db" if request.param == "sqlite" else "pg_db")
+
+
+class _Ceiling(random.Random):
+    """Draws the top of every range: the longest backoff, so "not due yet" holds on any machine."""
+
+    def uniform(self, a: float, b: float) -> float:
+        return b
+
+
+@pytest.fixture
+def longest_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every backoff waits its whole ceiling (full jitter may otherwise draw almost zero)."""
+    monkeypatch.setattr(backoff, "RNG", _Ceiling())
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import random
 import smtplib
 import ssl
 import urllib.parse
@@ -31,6 +30,7 @@ from email.utils import formatdate, parseaddr
 
 from sqlalchemy import ColumnElement, Select, or_, select, update
 
+from lib.core.backoff import backoff_delay
 from lib.core.config import Config
 from lib.core.db import Database, rowcount
 from lib.core.enums import MailStatus
@@ -108,12 +108,6 @@ def build_message(mail: _Claimed | OutboxMail, mail_from: str) -> EmailMessage:
     message.set_content(mail.text_body)
     message.add_alternative(mail.html_body, subtype="html")
     return message
-
-
-def retry_delay(attempts: int) -> float:
-    """Exponential backoff with jitter, capped at RETRY_MAX_SECONDS."""
-    ceiling = min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1))
-    return random.uniform(ceiling / 2, ceiling)
 
 
 def deliver_pending(
@@ -308,6 +302,11 @@ def _retry(db: Database, owner: str, mails: list[_Claimed], error: str, now: dat
                     lease_owner=None,
                     lease_expires_at=None,
                     last_error=error[:2000],
-                    next_attempt_at=now + timedelta(seconds=retry_delay(mail.attempts)),
+                    next_attempt_at=now
+                    + timedelta(
+                        seconds=backoff_delay(
+                            mail.attempts - 1, RETRY_BASE_SECONDS, RETRY_MAX_SECONDS
+                        )
+                    ),
                 )
             )

@@ -7,7 +7,7 @@ keeps a model of the bucket from every `extensions.cost.throttleStatus`, and wai
 bucket will hold the cost: in steady state it is never throttled.
 
 Retries, each bounded: `THROTTLED` (wait for the missing points), HTTP 429 (`Retry-After`,
-float seconds), 5xx, timeouts and dropped connections (exponential backoff with jitter).
+float seconds), 5xx, timeouts and dropped connections (`lib.core.backoff`, full jitter).
 401/403 and missing scopes raise `StoreAuthError` at once, naming what to fix. The token comes
 from an `httpx.Auth` when one is given (`lib.store.connection.ConnectionAuth`: renewed ahead of
 expiry and once after a 401), else from `access_token`.
@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx
 
+from lib.core.backoff import backoff_delay
 from lib.store.cost import query_cost
 
 CONNECT_TIMEOUT = 5.0
@@ -232,8 +233,7 @@ class ShopifyClient:
                 f"the store did not answer after {failures} attempts (last: {reason})"
             )
         if wait is None:
-            ceiling = min(self.backoff_cap, self.backoff_base * 2 ** (failures - 1))
-            wait = random.uniform(ceiling / 2, ceiling)
+            wait = backoff_delay(failures - 1, self.backoff_base, self.backoff_cap)
         with self._lock:
             self.stats.retries += 1
         self.sleep(wait)

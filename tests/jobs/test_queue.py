@@ -82,7 +82,7 @@ def test_expired_lease_is_taken_over_and_the_old_owner_is_locked_out(db: Databas
     assert _job(db, job_id).status == "done"
 
 
-def test_retry_with_backoff_then_give_up(db: Database) -> None:
+def test_retry_with_backoff_then_give_up(db: Database, longest_backoff: None) -> None:
     job_id, _ = _enqueue(db, max_attempts=2)
     claim(db, "w")
     assert fail(db, job_id, "w", "store timed out") == "queued"

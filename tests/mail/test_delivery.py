@@ -88,7 +88,9 @@ def test_a_mail_is_sent_once_with_text_html_and_a_stable_message_id(
     assert row.status == "sent" and row.sent_at is not None and row.attempts == 1
 
 
-def test_smtp_down_then_back_delivers_each_mail_exactly_once(db: Database) -> None:
+def test_smtp_down_then_back_delivers_each_mail_exactly_once(
+    db: Database, longest_backoff: None
+) -> None:
     port = free_port()
     config = _config(f"smtp://127.0.0.1:{port}")
     _queue(db, 3)
