@@ -90,6 +90,10 @@ class PageState(BaseModel):
     )
     customer_name: str | None = None
     notice: str | None = None
+    locale: str = Field(
+        default=i18n.html_lang(i18n.SOURCE_LOCALE),
+        description="the language the page speaks (BCP 47, e.g. pt-BR); notice is in it",
+    )
 
 
 class SubmitBody(BaseModel):
@@ -255,6 +259,7 @@ def api_state(request: Request, sf: Annotated[Storefront, Depends(storefront)]) 
         mode=state["mode"],
         customer_name=state["customer_name"],
         notice=state["notice"],
+        locale=i18n.html_lang(state["locale"]),
     )
 
 

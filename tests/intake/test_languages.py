@@ -298,3 +298,12 @@ def test_the_json_api_keeps_the_asked_language_else_mails_take_the_shop_s(
         "ada@example.com": "Bitte bestätigen Sie Ihre Datenanfrage an Demo Shop",
         "bob@example.com": "Veuillez confirmer votre demande de données auprès de Demo Shop",
     }
+
+
+@sqlite_only
+def test_the_json_state_names_the_page_s_language(intake: Intake) -> None:
+    query = intake.api_url("state").split("?", 1)[1]
+    state = intake.http.get(
+        f"{intake.config.app_proxy_prefix}/api/state?{query}", headers={"accept-language": "pt-BR"}
+    ).json()
+    assert state["locale"] == "pt-BR" and state["mode"] == "guest"

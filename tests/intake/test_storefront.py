@@ -217,7 +217,13 @@ def test_logged_in_customers_may_not_name_an_email(intake: Intake) -> None:
 @sqlite_only
 def test_json_api_mirrors_the_page(intake: Intake) -> None:
     guest = intake.http.get(intake.api_url("state")).json()
-    assert guest == {"store": "Demo Shop", "mode": "guest", "customer_name": None, "notice": None}
+    assert guest == {
+        "store": "Demo Shop",
+        "mode": "guest",
+        "customer_name": None,
+        "notice": None,
+        "locale": "en",
+    }
     customer = intake.http.get(intake.api_url("state", "101")).json()
     assert customer["mode"] == "logged_in" and customer["customer_name"] == "Ada Lovelace"
     accepted = intake.http.post(intake.api_url("requests", "101"), json={})
