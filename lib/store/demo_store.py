@@ -175,7 +175,8 @@ class DemoStore:
                 ],
                 "extensions": {"cost": {**cost, "throttleStatus": bucket.status()}},
             }
-        with self.db.read() as session:
+        mutation = operation.operation.value == "mutation"  # mutations change the demo rows
+        with self.db.write() if mutation else self.db.read() as session:
             ctx = Context(session, shop, self.scopes if scopes is None else scopes)
             answer = run(checked.document, operation, variables, ctx)
         actual = actual_cost(checked.document, answer.get("data"), variables, name)
