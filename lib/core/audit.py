@@ -2,6 +2,10 @@
 
 Every event stores the hash of the one before it, and the chain's tip is kept in `audit_head`, so
 an edited, inserted or removed event — including the last one — is detected by `verify_chain`.
+An event's free text (`reason`, `details`) enters the chain only through a salted digest
+(`payload_digest` of `payload_salt` ‖ the text): erasing a person blanks the text and the salt,
+keeps the digest, and the chain still verifies (docs/ERASURE.md). Events without text, and those
+written before the digest existed (`payload_digest` NULL), hash their fields directly.
 Appending locks the tip row (PostgreSQL) or runs inside the write lock (SQLite), so the chain
 never forks when several processes write at once. The tip stays locked until the transaction
 ends, so appends use three cached Core statements (read the tip, insert the events, move the
@@ -21,6 +25,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from lib.core.identity import event_salt, payload_digest
 from lib.core.models import AuditHead, RequestEvent, utcnow
 
 GENESIS_HASH = "0" * 64
@@ -70,23 +75,24 @@ def event_hash(
     to_status: str | None,
     reason: str | None,
     details: dict[str, Any] | None,
+    payload: str | None = None,
 ) -> str:
-    """SHA-256 over a canonical JSON form of every field of an event and its predecessor."""
-    canonical = _CANONICAL.encode(
-        [
-            seq,
-            prev_hash,
-            request_id,
-            _instant(at),
-            actor,
-            kind,
-            from_status,
-            to_status,
-            reason,
-            details,
-        ]
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    """SHA-256 over a canonical JSON form of every field of an event and its predecessor.
+
+    With `payload` (the salted digest of reason and details) the hash covers that digest in
+    their place: eleven fields instead of ten, so neither form can pass for the other.
+    """
+    fields: list[Any] = [seq, prev_hash, request_id, _instant(at), actor, kind]
+    if payload is None:
+        fields += [from_status, to_status, reason, details]
+    else:
+        fields += [from_status, to_status, None, None, payload]
+    return hashlib.sha256(_CANONICAL.encode(fields).encode()).hexdigest()
+
+
+def payload_text(reason: str | None, details: dict[str, Any] | None) -> str:
+    """The canonical text of an event's free text, as its salted digest covers it."""
+    return _CANONICAL.encode([reason, details])
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +132,10 @@ def append_events(session: Session, events: Sequence[NewEvent]) -> list[ChainLin
     for event in events:
         seq += 1
         at = event.at or utcnow()
+        salt = payload = None
+        if event.reason is not None or event.details is not None:
+            salt = event_salt(seq, prev_hash)
+            payload = payload_digest(salt, payload_text(event.reason, event.details))
         digest = event_hash(
             seq,
             prev_hash,
@@ -137,6 +147,7 @@ def append_events(session: Session, events: Sequence[NewEvent]) -> list[ChainLin
             event.to_status,
             event.reason,
             event.details,
+            payload,
         )
         rows.append(
             {
@@ -149,6 +160,8 @@ def append_events(session: Session, events: Sequence[NewEvent]) -> list[ChainLin
                 "to_status": event.to_status,
                 "reason": event.reason,
                 "details": event.details,
+                "payload_salt": salt,
+                "payload_digest": payload,
                 "prev_hash": prev_hash,
                 "hash": digest,
             }
@@ -203,23 +216,41 @@ _COLUMNS = (
     RequestEvent.to_status,
     RequestEvent.reason,
     RequestEvent.details,
+    RequestEvent.payload_salt,
+    RequestEvent.payload_digest,
     RequestEvent.prev_hash,
     RequestEvent.hash,
 )
+
+
+def _payload_problem(
+    reason: str | None, details: dict[str, Any] | None, salt: str | None, payload: str
+) -> str | None:
+    """Why an event's text does not match its digest, or None when it does (or was erased)."""
+    if salt is None:
+        return None if reason is None and details is None else "its erased text came back"
+    if payload_digest(salt, payload_text(reason, details)) != payload:
+        return "its content was altered"
+    return None
 
 
 def verify_chain(session: Session, batch_size: int = 20_000) -> ChainReport:
     """Walk the whole chain in order, streaming, and report the first event that does not hold."""
     expected_seq, prev_hash, checked = 1, GENESIS_HASH, 0
     rows = session.execute(select(*_COLUMNS).order_by(RequestEvent.seq)).yield_per(batch_size)
-    for seq, request_id, at, actor, kind, frm, to, reason, details, stored_prev, stored in rows:
+    for row in rows:
+        seq, request_id, at, actor, kind, frm, to, reason, details = row[:9]
+        salt, payload, stored_prev, stored = row[9:]
         if seq != expected_seq:
             return ChainReport(False, checked, expected_seq, f"event {expected_seq} is missing")
         if stored_prev != prev_hash:
             return ChainReport(False, checked, seq, "does not link to the event before it")
-        if (
-            event_hash(seq, prev_hash, request_id, at, actor, kind, frm, to, reason, details)
-            != stored
+        problem = None if payload is None else _payload_problem(reason, details, salt, payload)
+        if problem is not None:
+            return ChainReport(False, checked, seq, problem)
+        fields = (reason, details) if payload is None else (None, None)
+        if event_hash(seq, prev_hash, request_id, at, actor, kind, frm, to, *fields, payload) != (
+            stored
         ):
             return ChainReport(False, checked, seq, "its content was altered")
         prev_hash, expected_seq, checked = stored, seq + 1, checked + 1

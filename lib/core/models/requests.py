@@ -31,6 +31,8 @@ class Store(Base):
     contact_email: Mapped[str | None] = mapped_column(String(320))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    request_types: Mapped[list[Any] | None]  # offered on its storefront (lib.core.request_types)
+    redacted_at: Mapped[datetime | None]  # shop/redact carried out: nothing of the shop is left
 
 
 class Customer(Base):
@@ -102,6 +104,8 @@ class Request(Base):
     owner_email: Mapped[str | None] = mapped_column(String(320))  # staff looking after it
     reminded_at: Mapped[datetime | None]  # the one reminder to an unverified guest
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"))
+    email_hash: Mapped[str | None] = mapped_column(String(64), index=True)  # lib.core.identity
+    redacted_at: Mapped[datetime | None]  # identity erased (lib.core.redaction)
 
     events: Mapped[list[RequestEvent]] = relationship(
         back_populates="request", order_by="RequestEvent.seq"
@@ -148,6 +152,8 @@ class RequestEvent(Base):
     to_status: Mapped[str | None] = mapped_column(String(24))
     reason: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict[str, Any] | None]
+    payload_salt: Mapped[str | None] = mapped_column(String(32))  # erased with the text
+    payload_digest: Mapped[str | None] = mapped_column(String(64))  # what the hash covers
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
