@@ -12,6 +12,7 @@ from lib.core.db import Database
 from lib.core.demo.child import CAN_FORK, GeneratorProcess
 from lib.core.demo.clock import EPOCH_UTC, ONE_US
 from lib.core.demo.generator import Generator
+from lib.core.demo.packages import seed_packages
 from lib.core.demo.plan import build_plan
 from lib.core.demo.shops import ensure_setting_history, ensure_stores
 from lib.core.demo.store_data import ensure_store_data
@@ -63,6 +64,8 @@ def seed_demo(
     finally:
         if child:
             child.close()
+    if requests:
+        seed_packages(db, plan.first_id)
     if not db.is_sqlite and requests:
         # Ids were given explicitly: move the sequence past them for the ORM's next insert.
         with db.write_connection() as conn, conn.begin():
@@ -71,7 +74,8 @@ def seed_demo(
                 "(SELECT COALESCE(MAX(id), 0) + 1 FROM requests), false)"
             )
             conn.exec_driver_sql(
-                "ANALYZE requests, request_events, demo_customers, demo_orders, demo_line_items"
+                "ANALYZE requests, request_events, demo_customers, demo_orders, demo_line_items, "
+                "jobs, exports, deliveries"
             )
     elapsed = time.perf_counter() - started
     rows = requests + events + sum(store_rows)
