@@ -72,6 +72,7 @@ class Config(BaseSettings):
     smtp_url: str = ""
     mail_from: str = "Privacy Desk <privacy@localhost>"
     export_dir: str = "data/exports"
+    export_bulk_threshold: int = 250  # more orders: a bulk operation instead of paced pages
     app_proxy_prefix: str = "/apps/privacy"
     rate_limit_ip_per_hour: int = 60
     rate_limit_email_per_hour: int = 5
@@ -111,6 +112,7 @@ class Config(BaseSettings):
         "demo_store_bucket",
         "demo_store_restore_rate",
         "demo_store_token_lifetime",
+        "export_bulk_threshold",
     )
     @classmethod
     def _positive(cls, value: int) -> int:

@@ -1,8 +1,11 @@
 """The `export` job: build a request's package from the store and hand it over for review.
 
 The customer and their orders are fetched page by page into the package (progress on the job),
-then one transaction finishes everything: the job done, the Export row, the request
-`ready_for_review`, the `export` audit event and the merchant's *export ready* mail. A worker
+or, above `EXPORT_BULK_THRESHOLD` orders, through one bulk operation whose JSONL is streamed in
+(`lib.store.bulk`; anything that keeps it from giving the whole file falls back to pages, in a
+fresh work directory so no half of it stays). Then one transaction finishes everything: the
+job done, the Export row, the request `ready_for_review`, the `export` audit event and the
+merchant's *export ready* mail. A worker
 that dies before that commit leaves only files, which the next attempt clears; a worker whose
 lease was taken over writes nothing. After the last failed attempt (or a failure retrying cannot
 fix) the request goes back to `verified` with the reason, and the job shows the error.
@@ -10,6 +13,7 @@ fix) the request goes back to `verified` with the reason, and the job shows the 
 
 from __future__ import annotations
 
+import logging
 import math
 import secrets
 import shutil
@@ -17,6 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -49,10 +54,12 @@ from lib.store.api import (
     order_pages,
     orders_page_size,
 )
-from lib.store.client import CustomerNotFound, StoreError, StoreUnavailable
+from lib.store.bulk import BulkUnavailable, order_batches, run_orders_query, stream_lines
+from lib.store.client import CustomerNotFound, ShopifyClient, StoreError, StoreUnavailable
 from lib.store.connection import StoreNeedsReconnect
 
 WORK_DIR = ".work"
+log = logging.getLogger("privacy_desk.export")
 
 
 def run_export(ctx: JobContext, config: Config) -> Mapping[str, Any]:
@@ -113,19 +120,22 @@ def _build(
     prefix = f"{request.reference}-{ctx.job.id}-"
     _clear_leftovers(folder, ctx.job.id, prefix)
     name = f"{prefix}{secrets.token_hex(4)}.zip"
-    writer = PackageWriter(folder / WORK_DIR / f"{ctx.job.id}-{ctx.job.attempts}")
+    work = folder / WORK_DIR / f"{ctx.job.id}-{ctx.job.attempts}"
     target = folder / name
     requested = tuple(str(o) for o in request.orders_requested or ())
-    writer.wanted = frozenset(requested)
+    writer = _writer(work, profile, requested)
     try:
-        writer.customer(profile)
-        done = fetched = 0
-        for page in order_pages(client, customer_id):
-            writer.orders(page.orders)
-            done, fetched = done + 1, fetched + len(page.orders)
-            ahead = _pages_ahead(orders - fetched, page) if page.has_next else 0
-            note = f"orders {fetched} of {max(orders, fetched)}"
-            ctx.progress(1 + done, 1 + done + ahead, note)
+        if orders > config.export_bulk_threshold:
+            try:
+                _bulk_orders(ctx, client, writer, customer_id)
+            except BulkUnavailable as exc:  # paced pages instead, from a clean start
+                log.warning("export %s: bulk operation unavailable (%s)", request.reference, exc)
+                ctx.progress(1, pages, f"bulk operation unavailable ({exc}); paced queries")
+                writer.discard()
+                writer = _writer(work.with_name(work.name + "-paced"), profile, requested)
+                _paced_orders(ctx, client, writer, customer_id, orders)
+        else:
+            _paced_orders(ctx, client, writer, customer_id, orders)
         writer.own_records(own[0])
         scopes = tuple(access_scopes(client))
         info = PackageInfo(
@@ -151,6 +161,44 @@ def _build(
     except BaseException:
         target.unlink(missing_ok=True)
         raise
+
+
+def _writer(work: Path, profile: dict[str, Any], requested: tuple[str, ...]) -> PackageWriter:
+    writer = PackageWriter(work)
+    writer.wanted = frozenset(requested)
+    writer.customer(profile)
+    return writer
+
+
+def _paced_orders(
+    ctx: JobContext, client: ShopifyClient, writer: PackageWriter, customer_id: str, orders: int
+) -> None:
+    """Order pages within the shop's rate limit; progress counts pages fetched of how many."""
+    done = fetched = 0
+    for page in order_pages(client, customer_id):
+        writer.orders(page.orders)
+        done, fetched = done + 1, fetched + len(page.orders)
+        ahead = _pages_ahead(orders - fetched, page) if page.has_next else 0
+        note = f"orders {fetched} of {max(orders, fetched)}"
+        ctx.progress(1 + done, 1 + done + ahead, note)
+
+
+def _bulk_orders(
+    ctx: JobContext, client: ShopifyClient, writer: PackageWriter, customer_id: str
+) -> None:
+    """Every order through one bulk operation; progress counts objects streamed of how many.
+
+    Raises BulkUnavailable (the caller falls back) before or while streaming; rows already
+    written then belong to a writer the caller discards.
+    """
+
+    def progress(done: int, total: int, note: str) -> None:
+        ctx.progress(1 + done, 1 + max(total, done, 1), note)
+
+    result = run_orders_query(client, customer_id, progress)
+    with httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0)) as http:
+        for batch in order_batches(stream_lines(result, http), result.objects, progress):
+            writer.orders(batch)
 
 
 def _pages_ahead(orders_left: int, page: OrderPage) -> int:

@@ -5,7 +5,9 @@ the demo tables, priced and throttled with Shopify's leaky bucket (one bucket pe
 and answers in Shopify's shape (`data`, `errors[].extensions.code`, `extensions.cost`). The shop
 is taken from `X-Shopify-Shop-Domain` (absent: every demo shop). Faults for tests — 5xx answers,
 429 with `Retry-After`, delays, dropped connections — are set at start or with
-`POST /_demo/faults`; `GET /_demo/stats` reports what was served.
+`POST /_demo/faults`; `GET /_demo/stats` reports what was served. Bulk query operations
+(`lib.store.demo_bulk`) write their JSONL to `/_demo/bulk/<token>.jsonl`; `POST /_demo/bulk`
+sets their faults (`fail_next`, `truncate_next`, `url_ttl`, `hold`).
 
 Tokens: `POST /admin/oauth/access_token` is Shopify's token endpoint for the one app of
 SHOPIFY_API_KEY / SHOPIFY_API_SECRET (`lib.store.demo_oauth`); GraphQL takes its unexpired
@@ -22,6 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import shutil
 import socket
 import sys
 import threading
@@ -32,6 +35,7 @@ from typing import Any
 
 from lib.core.config import Config
 from lib.core.db import get_database
+from lib.store.demo_bulk import FILE_PATH, OPERATIONS, BulkOperations
 from lib.store.demo_consent import AUTHORIZE_PATH, ConsentAnswer, approve, authorize_page
 from lib.store.demo_oauth import INVALID_TOKEN, TOKEN_PATH, DemoOAuth
 from lib.store.demo_store import DemoStore, Faults, Stats
@@ -111,6 +115,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, self.server.oauth.report())
         elif self.path == "/health":
             self._send(200, {"ok": True})
+        elif path.startswith(FILE_PATH):
+            self._bulk_file(path.removeprefix(FILE_PATH).removesuffix(".jsonl"))
         else:
             self._send(404, {"errors": "Not Found"})
 
@@ -147,6 +153,11 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(200, self.server.oauth.configure(body))
             except (TypeError, ValueError) as exc:
                 self._send(400, {"errors": str(exc)})
+        elif self.path == "/_demo/bulk":
+            try:
+                self._send(200, self.server.bulk.configure(body))
+            except ValueError as exc:
+                self._send(400, {"errors": str(exc)})
         elif self.path == "/_demo/reset":
             store.stats, store.faults = Stats(), Faults()
             store.set_limits(None, None)
@@ -179,6 +190,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(429, {"errors": "Exceeded 2 calls per second for api client."}, headers)
             return
         shop = self._shop()
+        serving = OPERATIONS.set(self.server.bulk)
         try:
             scopes = oauth.scopes_of(token)  # an installed app has what it was granted
             answer = store.graphql(oauth.bucket_key(token), shop, body, scopes)
@@ -186,7 +198,25 @@ class _Handler(BaseHTTPRequestHandler):
             log.exception("demo store query failed")
             self._send(500, {"errors": "Internal Server Error"})
             return
+        finally:
+            OPERATIONS.reset(serving)
         self._send(200, answer)
+
+    def _bulk_file(self, token: str) -> None:
+        """A bulk operation's JSONL, streamed; an expired link is refused as storage does."""
+        path, expired = self.server.bulk.file_for(token)
+        if path is None:
+            self._send(404, {"errors": "Not Found"})
+            return
+        if expired:
+            self._send(403, {"errors": "Request has expired"})
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/jsonl")
+        self.send_header("Content-Length", str(path.stat().st_size))
+        self.end_headers()
+        with path.open("rb") as source:
+            shutil.copyfileobj(source, self.wfile, 1 << 16)
 
 
 class _Server(ThreadingHTTPServer):
@@ -197,6 +227,9 @@ class _Server(ThreadingHTTPServer):
         super().__init__(address, _Handler)
         self.store = store
         self.oauth = oauth
+        self.bulk = BulkOperations(store.db)
+        host, port = self.server_address[:2]
+        self.bulk.base_url = f"http://{host}:{port}"
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Connections that a client (or a dropped-connection fault) closed are not errors."""

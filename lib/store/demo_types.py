@@ -9,6 +9,7 @@ here as it would be a bug at Shopify. `Connection` pages nodes with opaque curso
 from __future__ import annotations
 
 import base64
+import contextvars
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,6 +23,9 @@ from lib.core.models import utcnow
 from lib.store.schema import admin_schema
 
 MAX_PAGE = 250
+BULK_PAGE = 10_000_000
+BULK: contextvars.ContextVar[bool] = contextvars.ContextVar("demo_bulk", default=False)
+"""True while a bulk operation runs its query (`lib.store.demo_bulk`): connections unpaged."""
 PROVINCES = {
     ("US", "CA"): "California",
     ("US", "CO"): "Colorado",
@@ -110,6 +114,8 @@ def after_id(kind: str, cursor: Any) -> int | None:
 
 def page_size(args: dict[str, Any]) -> int:
     first = args.get("first")
+    if first is None and BULK.get():  # a bulk operation reads every connection to its end
+        return BULK_PAGE
     if not isinstance(first, int) or first < 0:
         raise UserError("you must provide `first` (0 to 250) to paginate a connection")
     if first > MAX_PAGE:
