@@ -98,7 +98,7 @@ with st.container(horizontal=True):
     )
     st.selectbox(
         "The customer asks to",
-        [t.value for t in RequestType if t is not RequestType.SHOP_ERASURE],
+        [t.value for t in RequestType if t not in (RequestType.SHOP_ERASURE, RequestType.APPEAL)],
         format_func=labels.request_type,
         key="pd_nr_type",
     )

@@ -13,6 +13,7 @@ class RequestType(StrEnum):
     CORRECTION = "correction"
     OPT_OUT = "opt_out"
     SHOP_ERASURE = "shop_erasure"  # Shopify shop/redact: all of one shop's data
+    APPEAL = "appeal"  # a US-state appeal against a refused request (lib.core.appeals)
 
 
 class Channel(StrEnum):

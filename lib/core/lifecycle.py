@@ -16,7 +16,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from lib.core.audit import ChainLink, NewEvent, append_event, append_events
-from lib.core.deadlines import Deadline, can_extend, compute_deadline, regime_for
+from lib.core.deadlines import (
+    REQUEST_TYPES,
+    Deadline,
+    can_extend,
+    compute_deadline,
+    regime_for,
+)
 from lib.core.enums import Channel, EventKind, RejectionCode, RequestType, Status
 from lib.core.models import Request, Store, make_reference, utcnow
 
@@ -72,6 +78,12 @@ def local_date(at: datetime, timezone: str) -> date:
     return at.astimezone(ZoneInfo(timezone)).date()
 
 
+def _deadline_type(kind: str) -> str:
+    """The deadline rule of a request type (`lib.core.deadlines.rule_for`); shop/redact has
+    none of its own (its Shopify contract date is kept apart) and counts as access."""
+    return str(kind) if str(kind) in REQUEST_TYPES else "access"
+
+
 def deadline_of(request: Request, store_timezone: str, target_days: int = 15) -> Deadline:
     """The request's deadline as the engine computes it today (pauses included)."""
     return compute_deadline(
@@ -81,6 +93,7 @@ def deadline_of(request: Request, store_timezone: str, target_days: int = 15) ->
         subdivision=request.subdivision,
         paused_days=request.paused_days,
         target_working_days=target_days,
+        request_type=_deadline_type(request.type),
     )
 
 
@@ -114,6 +127,7 @@ def open_request(
         new.country,
         subdivision=new.subdivision,
         target_working_days=target_days,
+        request_type=_deadline_type(new.type),
     )
     request = Request(
         store_id=new.store.id,
