@@ -102,12 +102,17 @@ def _some_customers(
         .order_by(Customer.id)
         .limit(limit)
     ).all()
-    if synced:
-        return [tuple(row) for row in synced]
+    found = [tuple(row) for row in synced]
+    if len(found) >= limit:
+        return found
+    # The store's customers are synced one by one (a logged-in request syncs its customer), so
+    # the demo store's own customers fill the list up to `limit`.
+    known = {row[0] for row in found}
     demo = session.execute(
         select(DemoCustomer.id, DemoCustomer.first_name, DemoCustomer.last_name, DemoCustomer.email)
         .where(DemoCustomer.shop_domain == shop)
         .order_by(DemoCustomer.id)
-        .limit(limit)
+        .limit(limit + len(known))
     ).all()
-    return [(str(row[0]), row[1], row[2], row[3]) for row in demo]
+    more = [(str(row[0]), row[1], row[2], row[3]) for row in demo if str(row[0]) not in known]
+    return found + more[: limit - len(found)]
