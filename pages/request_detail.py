@@ -4,7 +4,7 @@ viewer's role allows (checked again in lib.dashboard.actions)."""
 import streamlit as st
 
 from lib.core.enums import Status
-from lib.dashboard import cached, labels, request_actions, ui
+from lib.dashboard import cached, labels, package_view, request_actions, ui
 from lib.dashboard.detail import find_request, request_detail
 from lib.dashboard.roles import Right
 from lib.dashboard.session import current_actor
@@ -26,11 +26,15 @@ soon = int(cached.settings(cached.url())["due_soon_days"])
 masked = not actor.can(Right.SEE_IDENTITIES)
 detail = request_detail(db, request_id, today=cached.today(), soon_days=soon, masked=masked)
 r, panel = detail.request, detail.deadline
+zone = ui.viewer_zone()
 st.title(f"{r['reference']}")
-st.caption(
-    f"{labels.words(r['type'])} request · {labels.regime(r['regime'])} · "
-    f"{labels.words(r['channel'])} · {detail.store_name}"
-)
+with st.container(horizontal=True, vertical_alignment="center"):
+    st.badge(labels.label("type", r["type"]), color="violet")
+    st.badge(labels.label("status", r["status"]), color="blue")
+    st.caption(
+        f"{labels.regime(r['regime'])} · {labels.label('channel', r['channel'])} · "
+        f"{labels.plain(detail.store_name)}"
+    )
 ui.flash()
 
 left, right = st.columns([2, 3])
@@ -41,51 +45,117 @@ with left.container(border=True):
     if detail.customer:
         c = detail.customer
         phone = labels.plain(c["phone"]) or "no phone"
-        st.markdown(f"{labels.plain(c['country']) or '–'} · {c['orders']} orders · {phone}")
+        orders = (
+            "orders not synced yet" if c["orders"] is None else labels.plural(c["orders"], "order")
+        )
+        st.markdown(f"{labels.plain(c['country']) or 'Country unknown'} · {orders} · {phone}")
+        st.caption(f"Store customer {labels.plain(r['customer_id'])}")
     else:
         country = labels.plain(r["country"]) or "unknown"
         st.caption(f"Country {country}; not matched to a store customer yet.")
-    st.badge(labels.words(r["status"]), color="blue")
 with right.container(border=True):
     st.subheader("Deadline")
     with st.container(horizontal=True):
-        st.metric("Due", str(panel.due), border=True)
+        st.metric("Due", labels.day(panel.due), border=True)
         st.metric(
             "Days left",
-            "closed" if panel.days_left is None else f"{panel.days_left} days",
+            "closed" if panel.days_left is None else labels.plural(panel.days_left, "day"),
             border=True,
         )
-        st.metric("State", labels.words(panel.state), border=True)
+        st.metric("State", labels.label("deadline", panel.state), border=True)
+        if panel.paused_days or panel.paused_since:
+            st.metric(
+                "Clock stopped",
+                labels.plural(panel.paused_days, "day"),
+                border=True,
+                help="Days the clock stood still (UK GDPR Art. 12A), added to the deadline.",
+            )
+    if panel.paused_since:
+        st.warning(
+            f"The clock is stopped since {labels.day(panel.paused_since)}: the deadline moves "
+            "on by the days it stands still once you restart it.",
+            icon=":material/pause_circle:",
+        )
+    extended = labels.day(panel.extended_due) if panel.extended_due else "not extended"
+    confirm = labels.day(panel.confirm_by) if panel.confirm_by else "not required"
     st.markdown(
-        f"Received **{panel.received}** · legal due **{panel.legal_due}** · "
-        f"extended due **{panel.extended_due or '–'}** · confirm receipt by "
-        f"**{panel.confirm_by or 'n/a'}** · internal target **{panel.target}**"
+        f"Received **{labels.day(panel.received)}** · legal due **{labels.day(panel.legal_due)}**"
+        f" · extended due **{extended}** · confirm receipt by **{confirm}** · internal target "
+        f"**{labels.day(panel.target)}**"
     )
 
 status = Status(r["status"])
+running = package_view.running_export(db, request_id) is not None
+recipient = f"{r['name']} <{r['email']}>" if r["name"] else str(r["email"])
+state = request_actions.RequestState(
+    request_id=request_id,
+    reference=r["reference"],
+    status=status,
+    regime=r["regime"],
+    can_extend=panel.can_extend,
+    is_open=r["closed_at"] is None,
+    paused=panel.paused_since is not None,
+    store=detail.store_name,
+    export_running=running,
+    customer=recipient,
+)
 if any(actor.can(x) for x in request_actions.REQUEST_RIGHTS):
     with st.container(border=True):
         st.subheader("Actions")
-        request_actions.render(
-            actor, request_id, status, panel.can_extend, r["closed_at"] is None, detail.store_name
-        )
+        request_actions.render(actor, state)
 else:
     st.caption(":material/lock: Read-only for your role.")
 
-timeline, exports, mails, jobs = st.tabs(["Timeline", "Exports", "Mails", "Jobs"])
-timeline.dataframe(ui.localize(detail.events, "at"), hide_index=True, width="stretch")
-if detail.exports.empty:
-    exports.info("No export yet. Start one with *Start export* once the request is verified.")
-else:
-    exports.dataframe(ui.localize(detail.exports, "created_at", "purged_at"), hide_index=True)
-    exports.dataframe(
-        ui.localize(detail.deliveries, "sent_at", "expires_at", "revoked_at"), hide_index=True
+package = package_view.latest_package(db, request_id)
+if running:
+    st.info(
+        "An export is running: the package appears here when it is built.", icon=":material/sync:"
     )
+if package is not None:
+    with st.container(border=True):
+        request_actions.package_panel(actor, state, package)
+
+timeline, mails, jobs = st.tabs(["Timeline", "Mails", "Jobs"])
+for at, what in zip(detail.events["at"], detail.events["what"], strict=True):
+    timeline.markdown(f"**{labels.when(at, zone)}** — {labels.plain(what)}")
 if detail.mails.empty:
     mails.info("No mail about this request yet.")
 else:
-    mails.dataframe(ui.localize(detail.mails, "created_at"), hide_index=True, width="stretch")
+    shown = labels.labelled(detail.mails, status="mail").assign(
+        created_at=detail.mails["created_at"].map(lambda at: labels.when(at, zone))
+    )
+    mails.dataframe(
+        shown.drop(columns=["id", "template"]),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "created_at": "Queued",
+            "to": "To",
+            "subject": "Subject",
+            "status": "Status",
+            "attempts": "Attempts",
+        },
+    )
 if detail.jobs.empty:
     jobs.info("No background job for this request.")
 else:
-    jobs.dataframe(ui.localize(detail.jobs, "created_at"), hide_index=True, width="stretch")
+    shown = labels.labelled(detail.jobs, status="job").assign(
+        kind=detail.jobs["kind"].map(lambda k: labels.label("event", k)),
+        created_at=detail.jobs["created_at"].map(lambda at: labels.when(at, zone)),
+        error=detail.jobs["error"].fillna("–"),
+        done=detail.jobs["done"].fillna("–"),
+        total=detail.jobs["total"].fillna("–"),
+    )
+    jobs.dataframe(
+        shown.drop(columns=["id"]),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "kind": "Job",
+            "status": "Status",
+            "done": "Done",
+            "total": "Of",
+            "created_at": "Queued",
+            "error": "Last error",
+        },
+    )

@@ -94,6 +94,24 @@ def extend(db: Database, actor: Actor, request_id: int, reason: str) -> None:
         )
 
 
+def pause(db: Database, actor: Actor, request_id: int, reason: str) -> None:
+    """Stop the clock (UK GDPR Art. 12A) while the customer is asked for something; says what."""
+    require(actor, Right.EXTEND)
+    with db.write() as session:
+        request = load_request(session, request_id)
+        lifecycle.pause(session, request, actor=actor.email, reason=reason.strip())
+
+
+def resume(db: Database, actor: Actor, request_id: int) -> None:
+    """Restart a stopped clock: the paused days push the deadline."""
+    require(actor, Right.EXTEND)
+    with db.write() as session:
+        request = load_request(session, request_id)
+        store = session.get(Store, request.store_id)
+        timezone = store.timezone if store else "UTC"
+        lifecycle.resume(session, request, actor=actor.email, store_timezone=timezone)
+
+
 def reject(db: Database, actor: Actor, request_id: int, code: str, text: str = "") -> None:
     """Refuse a request with a structured reason code."""
     require(actor, Right.REJECT)

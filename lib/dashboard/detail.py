@@ -22,6 +22,7 @@ from lib.core.models import (
     RequestEvent,
     Store,
 )
+from lib.dashboard.labels import label
 from lib.dashboard.masking import mask_email, mask_name, mask_phone
 
 
@@ -38,6 +39,10 @@ class DeadlinePanel:
     state: DeadlineState
     days_left: int | None
     can_extend: bool
+    paused_days: int
+    """Days the clock stood still so far (UK GDPR Art. 12A), added to the deadline."""
+    paused_since: date | None
+    """The day the clock was stopped, while it still is."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,8 @@ def _panel(request: Request, timezone: str, today: date, soon_days: int) -> Dead
         can_extend=request.is_open
         and request.extended_due_on is None
         and can_extend(deadline, today),
+        paused_days=request.paused_days or 0,
+        paused_since=local_date(request.paused_since, timezone) if request.paused_since else None,
     )
 
 
@@ -189,6 +196,12 @@ def request_detail(
             ["id", "kind", "status", "done", "total", "created_at", "error"],
         )
         panel = _panel(request, timezone, today, soon_days)
+        events["what"] = [
+            _sentence(*row)
+            for row in events[["actor", "kind", "from", "to", "reason"]].itertuples(
+                index=False, name=None
+            )
+        ]
         person = None
         if customer is not None:
             person = {
@@ -198,6 +211,9 @@ def request_detail(
                 "country": customer.country,
                 "orders": customer.orders_count,
             }
+        if person is None and request.customer_id:
+            person = {"name": fields["name"] or "", "email": fields["email"], "phone": None,
+                      "country": fields["country"], "orders": None}  # fmt: skip
     if masked:
         fields["email"], fields["name"] = mask_email(fields["email"]), mask_name(fields["name"])
         mails["to"] = mails["to"].map(mask_email)
@@ -218,3 +234,57 @@ def request_detail(
         mails,
         jobs,
     )
+
+
+_REACHED = {
+    "received": "the request was received",
+    "pending_verification": "the request was received; a verification link was sent",
+    "in_progress": "{who} started the export",
+    "ready_for_review": "the export finished: the package is ready for review",
+    "delivered": "{who} sent the customer a download link",
+    "rejected": "{who} rejected the request",
+    "canceled": "{who} cancelled the request",
+    "expired": "the request expired: it was never verified",
+}
+_KIND = {
+    "note": "{who} added a note",
+    "extended": "{who} extended the deadline",
+    "paused": "{who} stopped the clock",
+    "resumed": "{who} restarted the clock",
+    "duplicate_submit": "the customer asked again while this request was open",
+    "owner": "{who} changed the owner",
+}
+
+
+def actor_words(actor: str | None) -> str:
+    """Who did it, as a sentence starts: `the customer`, `Privacy Desk`, or the staff email."""
+    if actor in (None, "", "system"):
+        return "Privacy Desk"
+    return "the customer" if actor == "customer" else actor
+
+
+def _sentence(
+    actor: str | None, kind: str, before: str | None, after: str | None, reason: str | None
+) -> str:
+    """One timeline event as a sentence: `the customer verified the request by email link`."""
+    who = actor_words(actor)
+    if kind == "transition" and after == "verified":
+        if before == "in_progress":
+            text = "the export stopped and the request went back to verified"
+        elif actor == "customer":
+            text = "the customer verified the request by email link"
+        else:
+            text = f"{who} marked the request verified"
+    elif kind == "transition" and after == "completed":
+        text = (
+            "the customer downloaded the package: the request is completed"
+            if actor in ("customer", "system")
+            else f"{who} closed the request as completed"
+        )
+    elif kind == "transition" and after in _REACHED:
+        text = _REACHED[after].format(who=who)
+    elif kind in _KIND:
+        text = _KIND[kind].format(who=who)
+    else:
+        text = f"{who}: {label('event', kind).lower()}"
+    return f"{text}: {reason}" if reason else text

@@ -7,7 +7,6 @@ that dies simply stops renewing its lease: once it runs out, another worker take
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,7 +15,8 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lib.core.db import Database
+from lib.core.backoff import backoff_delay
+from lib.core.db import Database, rowcount
 from lib.core.enums import JobStatus
 from lib.core.models import Job, utcnow
 
@@ -164,7 +164,7 @@ def heartbeat(
         values["progress_note"] = note[:200]
     with db.write() as session:
         updated = session.execute(update(Job).where(_owned(job_id, worker_id)).values(**values))
-        return updated.rowcount == 1
+        return rowcount(updated) == 1
 
 
 def complete(
@@ -230,9 +230,8 @@ def defer(db: Database, job_id: int, worker_id: str, reason: str, seconds: float
 
 
 def retry_delay(attempts: int) -> float:
-    """Exponential backoff with full jitter, capped."""
-    ceiling = min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1))
-    return random.uniform(ceiling / 2, ceiling)
+    """Seconds before the next try after `attempts` tries (`lib.core.backoff`, full jitter)."""
+    return backoff_delay(attempts - 1, RETRY_BASE_SECONDS, RETRY_MAX_SECONDS)
 
 
 def _finish(
@@ -250,3 +249,14 @@ def _finish(
         job.last_error = error
     if result is not None:
         job.result = result
+
+
+def cancel(session: Session, job_id: int, reason: str) -> bool:
+    """Stop a queued or running job in the caller's transaction (staff cancelled it); False when
+    it had already finished. A worker running it loses its lease: its next progress report or its
+    completion is refused, so nothing it would still write lands."""
+    job = session.get(Job, job_id, with_for_update=True)
+    if job is None or job.status not in ACTIVE:
+        return False
+    _finish(job, JobStatus.FAILED, utcnow(), error=reason[:500])
+    return True

@@ -87,7 +87,7 @@ def _detail(seeded, name: str, role: Role):
 def test_analyst_sees_a_read_only_masked_request(seeded):
     at = _detail(seeded, "verified", Role.ANALYST)
     assert not at.button and "Read-only for your role" in at.caption[-1].value
-    assert "v•••@e•••.com" in at.markdown[0].value
+    assert any("v•••@e•••.com" in m.value for m in at.markdown)
 
 
 def test_merchant_verifies_a_guest_by_hand(seeded):
@@ -104,7 +104,7 @@ def test_merchant_resends_the_verification_link(seeded):
     at = _detail(seeded, "pending", Role.MERCHANT)
     at.button(key="pd_act_resend").click().run()
     assert [s.value for s in at.success] == ["Verification link sent again"]
-    assert "verify" in set(at.tabs[2].dataframe[0].value["template"])
+    assert any("verify" in subject.lower() for subject in at.tabs[1].dataframe[0].value["subject"])
 
 
 def test_compliance_extends_in_a_dialog(seeded):
@@ -147,7 +147,7 @@ def test_merchant_adds_a_note_and_closes(seeded):
     at = _detail(seeded, "verified", Role.MERCHANT)
     at.text_area(key="pd_act_note_text").input("Sent by post")
     at.button(key="pd_act_note").click().run()
-    assert "Sent by post" in set(at.tabs[0].dataframe[0].value["reason"])
+    assert any("added a note" in m.value and "Sent by post" in m.value for m in at.tabs[0].markdown)
     at.button(key="pd_act_close").click().run()
     at.button(key="pd_dlg_close_ok").click().run()
     assert seeded.status("verified") == "completed"
@@ -209,7 +209,7 @@ def test_customer_text_cannot_add_links_or_images(seeded):
     with seeded.db.write() as session:
         session.get(Request, seeded.id("verified")).name = hostile
     at = _detail(seeded, "verified", Role.ADMIN)
-    shown = at.markdown[0].value
+    shown = next(m.value for m in at.markdown if "tracker.example" in m.value)
     assert "tracker.example" in shown and "](" not in shown and "https://" not in shown
     assert "\n#" not in shown  # kept on one line: no heading either
 
