@@ -86,6 +86,7 @@ def all_cases() -> dict[str, Case]:
     """Every case by name, in the order they run: intake after the other sized cases (it adds
     requests to the database), then store_export (once per suite)."""
     from lib.bench import (
+        bulk_case,
         intake_case,
         mail_case,
         overview_case,
@@ -102,6 +103,7 @@ def all_cases() -> dict[str, Case]:
         *seed_case.CASES,
         *intake_case.CASES,
         *store_case.CASES,
+        *bulk_case.CASES,
         *mail_case.CASES,
     ]
     return {case.name: case for case in cases}
