@@ -61,7 +61,8 @@ if recorded is not None:
         for dup in recorded.duplicates:
             st.warning(
                 f"{dup.reference} of the same customer is still open "
-                f"({labels.words(dup.status)}, received {ui.local_time(dup.received_at)})."
+                f"({labels.label('status', dup.status)}, "
+                f"received {ui.local_time(dup.received_at)})."
             )
             with st.container(horizontal=True):
                 st.button(
@@ -105,7 +106,7 @@ with st.container(horizontal=True):
     st.selectbox(
         "Received by",
         [m.value for m in StaffMedium],
-        format_func=new_request.medium_label,
+        format_func=partial(labels.label, "medium"),
         key="pd_nr_medium",
     )
 with st.container(horizontal=True):
@@ -117,7 +118,7 @@ for dup in new_request.duplicates(
 ):
     st.warning(
         f"This customer already has an open request: **{dup.reference}** "
-        f"({labels.words(dup.status)}, received {ui.local_time(dup.received_at)}). "
+        f"({labels.label('status', dup.status)}, received {ui.local_time(dup.received_at)}). "
         "A new one can be merged into it once recorded.",
         icon=":material/content_copy:",
     )

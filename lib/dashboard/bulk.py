@@ -98,7 +98,7 @@ class BulkStarted:
 
 
 def _requests(count: int) -> str:
-    return f"{count:,} request" + ("" if count == 1 else "s")
+    return labels.plural(count, "request")
 
 
 def outcome(tally: Tally) -> str:
@@ -222,8 +222,8 @@ def selection_csv(db: Database, actor: Actor, ids: Sequence[int]) -> bytes:
                     for value in (
                         ref,
                         received.strftime("%Y-%m-%d %H:%M UTC"),
-                        labels.request_type(kind),
-                        labels.words(status),
+                        labels.label("type", kind),
+                        labels.label("status", status),
                         (name or "") if unmask else mask_name(name),
                         email if unmask else mask_email(email),
                         due.isoformat(),

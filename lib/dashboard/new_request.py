@@ -23,20 +23,10 @@ from lib.core.lifecycle import NewRequest
 from lib.core.models import Request, Store
 from lib.core.models.requests import StaffIntake
 from lib.core.settings import get_setting
+from lib.dashboard import labels
 from lib.dashboard.actions import ActionError, load_request
 from lib.dashboard.roles import Actor, Right, require
 from lib.mail import notifications
-
-MEDIUM_LABELS: dict[str, str] = {
-    StaffMedium.PHONE: "Phone call",
-    StaffMedium.LETTER: "Letter",
-    StaffMedium.EMAIL: "Email to the shop",
-}
-
-
-def medium_label(value: str) -> str:
-    """How the request reached staff, in words."""
-    return MEDIUM_LABELS.get(value, value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +107,10 @@ def duplicates(
         return list(_duplicates(session, store_id, address, type_))
 
 
+def _checked(medium: StaffMedium, check: str) -> str:
+    return f"identity checked by staff ({labels.label('medium', medium).lower()}): {check}"
+
+
 def record(db: Database, actor: Actor, form: StaffRequest) -> Recorded:
     """Record a request taken by staff; refused (nothing written) on a bad field."""
     require(actor, Right.VERIFY)
@@ -145,9 +139,7 @@ def record(db: Database, actor: Actor, form: StaffRequest) -> Recorded:
             default_regime=store.default_regime,
             target_days=int(get_setting(session, "internal_target_days")),
             first=None if check else Status.PENDING_VERIFICATION,
-            first_reason=f"identity checked by staff ({medium_label(medium).lower()}): {check}"
-            if check
-            else None,
+            first_reason=_checked(medium, check) if check else None,
         )
         session.add(
             StaffIntake(

@@ -126,7 +126,7 @@ def test_selection_csv_has_human_headers_masks_and_is_audited(db: Database, stor
     data = bulk.selection_csv(db, actor(Role.MERCHANT), ids).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(data)))
     assert rows[0] == list(bulk.CSV_HEADERS) and len(rows) == 4
-    assert rows[1][3] == "pending verification" and "@" in rows[1][5]
+    assert rows[1][3] == "Pending verification" and "@" in rows[1][5]
     assert rows[1][5] != "p0@example.com"  # masked: the merchant may not unmask reports
     assert (
         bulk.selection_csv(db, actor(Role.COMPLIANCE), ids[:1])

@@ -51,7 +51,7 @@ def test_a_checked_identity_starts_verified_and_keeps_the_check(db: Database, st
         reason = session.scalar(
             select(RequestEvent.reason).where(RequestEvent.to_status == Status.VERIFIED)
         )
-        assert reason == "identity checked by staff (phone call): called back the account's number"
+        assert reason == "identity checked by staff (phone): called back the account's number"
         assert session.scalar(select(func.count()).select_from(OutboxMail)) == 0
 
 
