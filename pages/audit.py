@@ -5,6 +5,7 @@ import streamlit as st
 
 from lib.core.enums import EventKind
 from lib.dashboard import actions, cached, labels, ui
+from lib.dashboard.detail import event_sentence
 from lib.dashboard.records import PAGE_ROWS, AuditFilter, audit_log
 from lib.dashboard.roles import Right
 from lib.dashboard.session import current_actor
@@ -37,5 +38,31 @@ log = audit_log(cached.db(), AuditFilter(kind or "", who, reference, start, end)
 if log.empty:
     ui.empty("No event matches these filters.", "clear a filter or widen the dates.")
 else:
-    st.caption(f"Newest {min(len(log), PAGE_ROWS)} matching events; narrow the filters for older.")
-    st.dataframe(ui.localize(log, "at"), hide_index=True, width="stretch")
+    shown = min(len(log), PAGE_ROWS)
+    st.caption(
+        f"Newest {labels.plural(shown, 'matching event')}; narrow the filters for older ones."
+    )
+    zone = ui.viewer_zone()
+    st.dataframe(
+        log.assign(
+            at=log["at"].map(lambda at: labels.when(at, zone)),
+            kind=log["kind"].map(lambda k: labels.label("event", k)),
+            what=[
+                event_sentence(*row)
+                for row in log[["actor", "kind", "from", "to", "reason"]].itertuples(
+                    index=False, name=None
+                )
+            ],
+            request=log["request"].fillna("–"),
+        ).loc[:, ["seq", "at", "kind", "request", "what", "details"]],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "seq": st.column_config.NumberColumn("#", format="%d"),
+            "at": "When",
+            "kind": "Kind",
+            "request": "Request",
+            "what": st.column_config.TextColumn("What happened", width="large"),
+            "details": st.column_config.TextColumn("Details", width="medium"),
+        },
+    )

@@ -5,7 +5,15 @@ from functools import partial
 
 import streamlit as st
 
-from lib.dashboard import cached, exports_view, register_view, store_actions, ui
+from lib.dashboard import (
+    cached,
+    exports_view,
+    labels,
+    package_view,
+    request_actions,
+    store_actions,
+    ui,
+)
 from lib.dashboard.roles import Right
 from lib.dashboard.session import current_actor
 
@@ -53,12 +61,18 @@ packages = exports_view.packages(db)
 if packages.empty:
     ui.empty("No package built yet.", "packages appear here when an export job finishes.")
     st.stop()
+zone = ui.viewer_zone()
 st.dataframe(
-    ui.localize(packages, "created_at", "expires_at").loc[
+    labels.labelled(packages, status="status")
+    .assign(
+        created_at=packages["created_at"].map(lambda at: labels.when(at, zone)),
+        expires_at=packages["expires_at"].map(lambda at: labels.when(at, zone)),
+        encrypted=packages["encrypted"].map({True: "Yes", False: "No"}),
+    )
+    .loc[
         :,
         [
-            "export",
-            "request",
+            "package",
             "status",
             "created_at",
             "size_kb",
@@ -70,31 +84,20 @@ st.dataframe(
     ],
     hide_index=True,
     width="stretch",
-    column_config={"delivery_state": "Customer link", "size_kb": "Size (KB)"},
+    column_config={
+        "package": "Package",
+        "status": "Request status",
+        "created_at": "Created",
+        "size_kb": st.column_config.NumberColumn("Size (KB)", format="%.1f"),
+        "orders": "Orders",
+        "encrypted": "Encrypted",
+        "delivery_state": "Customer link",
+        "expires_at": "Link expires",
+    },
 )
 if not actor.can(Right.DELIVER):
     st.caption(":material/lock: Reviewing and delivering packages is for merchants and admins.")
     st.stop()
-
-
-@st.dialog("Deliver to customer")
-def deliver_dialog(export_id: int) -> None:
-    settings = cached.settings(cached.url())
-    st.write(
-        f"The customer gets a link to package {export_id}, valid "
-        f"{settings['download_link_days']} days for {settings['download_max']} downloads."
-    )
-    warning = register_view.delivery_warning(db, export_id)
-    if warning:
-        st.warning(warning, icon=":material/rule:")
-    if st.button(
-        "Send link",
-        type="primary",
-        key="pd_ex_deliver_ok",
-        on_click=ui.run_action,
-        args=("Download link sent", store_actions.deliver, db, actor, export_id),
-    ):
-        st.rerun()
 
 
 @st.dialog("Revoke the link")
@@ -111,28 +114,43 @@ def revoke_dialog(delivery_id: int) -> None:
 
 
 with st.container(border=True, horizontal=True, vertical_alignment="bottom"):
-    chosen = st.selectbox("Package", packages["export"].tolist(), key="pd_ex_pick")
+    names = {int(e): str(n) for e, n in zip(packages["export"], packages["package"], strict=True)}
+    chosen = st.selectbox(
+        "Package",
+        packages["export"].tolist(),
+        format_func=partial(labels.named, names),
+        key="pd_ex_pick",
+    )
     row = packages.loc[packages["export"] == chosen].iloc[0]
+    summary = package_view.package_by_id(db, int(chosen))
     on_disk = bool(row["on_disk"])
     st.download_button(
         "Download for review",
         data=partial(store_actions.package_bytes, db, actor, int(chosen)),
-        file_name=f"export-{chosen}.zip",
+        file_name=f"{names[int(chosen)].replace(' ', '-')}.zip",
         mime="application/zip",
         on_click="ignore",
         disabled=not on_disk,
+        help=None if on_disk else "The package was removed after its retention period.",
         key="pd_ex_review",
         icon=":material/download:",
     )
     if row["encrypted"]:
         with st.popover("Passphrase"):
             st.code(store_actions.passphrase(db, actor, int(chosen)) or "", language=None)
+    why = request_actions.deliver_blocked(summary) if summary else "The package is gone."
     if st.button(
-        "Deliver to customer",
+        "Deliver to customer…",
         type="primary",
         key="pd_ex_deliver",
-        disabled=not on_disk or row["status"] not in ("ready_for_review", "delivered"),
+        disabled=why is not None,
+        help=why or (f"Mails {summary.recipient} a download link." if summary else None),
     ):
-        deliver_dialog(int(chosen))
-    if st.button("Revoke link", key="pd_ex_revoke", disabled=not row["link_live"]):
+        request_actions.deliver_dialog(actor, summary)
+    if st.button(
+        "Revoke link",
+        key="pd_ex_revoke",
+        disabled=not row["link_live"],
+        help=None if row["link_live"] else "No working link to revoke.",
+    ):
         revoke_dialog(int(row["delivery"]))

@@ -57,13 +57,15 @@ with st.container(horizontal=True):
     st.metric("Pending verification", f"{k.pending_verification:,}", border=True)
     st.metric(
         "On time (last 90 days)",
-        "–" if k.on_time_rate is None else f"{k.on_time_rate:.0%}",
+        labels.percent(k.on_time_rate),
         border=True,
         help="Answered requests received in the last 90 days that met their deadline.",
     )
     st.metric(
         "Median response",
-        "–" if k.median_days is None else f"{k.median_days:g} days",
+        "–"
+        if k.median_days is None
+        else f"{k.median_days:g} day{'' if k.median_days == 1 else 's'}",
         border=True,
         help="Days from receipt to answer, requests received in the chosen range.",
     )
@@ -98,8 +100,8 @@ if totals["submitted"]:
     )
     marks = " Grey lines: *Support guest visitors* changed." if len(changes) else ""
     right.caption(
-        f"{totals['submitted']:,} guest requests submitted → {totals['verified']:,} verified → "
-        f"{totals['expired']:,} expired unverified.{marks}"
+        f"{labels.plural(totals['submitted'], 'guest request')} submitted → "
+        f"{totals['verified']:,} verified → {totals['expired']:,} expired unverified.{marks}"
     )
 else:
     right.info("No guest requests in this range, so no verification funnel to show.")

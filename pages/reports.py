@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from lib.dashboard import actions, cached, charts, report_links, reports, ui
+from lib.dashboard import actions, cached, charts, labels, report_links, reports, ui
 from lib.dashboard.queries import Scope
 from lib.dashboard.roles import Right
 from lib.dashboard.session import current_actor
@@ -62,7 +62,9 @@ with register:
     elif not columns:
         st.warning("Pick at least one column.")
     else:
-        st.markdown(f"**{rows:,}** requests · cells that start like a formula are escaped.")
+        st.markdown(
+            f"**{labels.plural(rows, 'request')}** · cells that start like a formula are escaped."
+        )
         download_link(scope, tuple(columns), bool(unmask and may_unmask))
 
 with regulatory:
@@ -76,15 +78,18 @@ with regulatory:
         ui.empty("No request was received in this range.", "pick a wider date range.")
     else:
         st.dataframe(
-            table,
+            labels.labelled(table, regime="regime", type="type"),
             hide_index=True,
             width="stretch",
             height=35 * (len(table) + 1) + 3,
             column_config={
+                **{c: labels.label("column", c) for c in table.columns},
                 "median_days_to_respond": st.column_config.NumberColumn(
-                    "median days", format="%.1f"
+                    "Median days to respond", format="%.1f"
                 ),
-                "mean_days_to_respond": st.column_config.NumberColumn("mean days", format="%.1f"),
+                "mean_days_to_respond": st.column_config.NumberColumn(
+                    "Mean days to respond", format="%.1f"
+                ),
             },
         )
         st.altair_chart(charts.metrics_bars(table[table["regime"] != "all"]), width="stretch")

@@ -86,7 +86,6 @@ with right.container(border=True):
 
 status = Status(r["status"])
 running = package_view.running_export(db, request_id) is not None
-recipient = f"{r['name']} <{r['email']}>" if r["name"] else str(r["email"])
 state = request_actions.RequestState(
     request_id=request_id,
     reference=r["reference"],
@@ -97,7 +96,6 @@ state = request_actions.RequestState(
     paused=panel.paused_since is not None,
     store=detail.store_name,
     export_running=running,
-    customer=recipient,
 )
 if any(actor.can(x) for x in request_actions.REQUEST_RIGHTS):
     with st.container(border=True):

@@ -197,7 +197,7 @@ def request_detail(
         )
         panel = _panel(request, timezone, today, soon_days)
         events["what"] = [
-            _sentence(*row)
+            event_sentence(*row)
             for row in events[["actor", "kind", "from", "to", "reason"]].itertuples(
                 index=False, name=None
             )
@@ -263,7 +263,7 @@ def actor_words(actor: str | None) -> str:
     return "the customer" if actor == "customer" else actor
 
 
-def _sentence(
+def event_sentence(
     actor: str | None, kind: str, before: str | None, after: str | None, reason: str | None
 ) -> str:
     """One timeline event as a sentence: `the customer verified the request by email link`."""

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from lib.core.db import Database
 from lib.core.enums import JobStatus
 from lib.core.models import Delivery, Export, Job, Request, utcnow
+from lib.dashboard.package_view import package_name
 
 EXPORT_KIND = "export"
 ROWS = 100
@@ -122,6 +123,9 @@ def packages(db: Database, limit: int = ROWS) -> pd.DataFrame:
             frame["downloads"],
             strict=True,
         )
+    ]
+    frame["package"] = [
+        package_name(ref, at) for ref, at in zip(frame["request"], frame["created_at"], strict=True)
     ]
     frame["size_kb"] = (frame["size_bytes"] / 1024).round(1)
     frame["on_disk"] = frame["purged_at"].isna()

@@ -34,6 +34,7 @@ LABELS: dict[str, dict[str, str]] = {
         "correction": "Correction",
         "opt_out": "Opt-out of sale or sharing",
         "shop_erasure": "Shop erasure",
+        "appeal": "Appeal of a refusal",
     },
     "channel": {
         "logged_in": "Storefront, logged in",
@@ -137,6 +138,39 @@ def day(value: date | None) -> str:
     return "–" if value is None or pd.isna(value) else f"{value.day} {value:%b %Y}"
 
 
+def details(values: Mapping[str, object] | None) -> str:
+    """An audit event's details as people read them: `Paused days 3; due 2 Jan 2027`, never a
+    Python dict; codes labelled, ISO dates and instants written out."""
+    if not values:
+        return ""
+    return "; ".join(f"{_key(k)} {_value(v)}" for k, v in values.items())
+
+
+def _key(key: str) -> str:
+    return LABELS["column"].get(key) or key.replace("_", " ").capitalize()
+
+
+def _value(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Mapping):
+        return "(" + details(value) + ")"
+    if isinstance(value, list | tuple):
+        return ", ".join(_value(v) for v in value) or "none"
+    if value is None:
+        return "–"
+    text = str(value)
+    try:
+        if len(text) == 10:
+            return day(date.fromisoformat(text))
+        if len(text) >= 19 and text[4] == "-" and "T" in text:
+            at = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            return f"{at.day} {at:%b %Y %H:%M} UTC" if at.tzinfo else text
+    except ValueError:
+        pass
+    return _ANY.get(text, text)
+
+
 def words(value: str | None) -> str:
     """Any code's label from the table (`pending_verification` → `Pending verification`);
     None → `All`."""
@@ -163,6 +197,12 @@ def request_type(value: str | None) -> str:
 def store(names: Mapping[int, str], value: int | None) -> str:
     """A store's name (bind `names` with functools.partial); 0 or None → `All stores`."""
     return "All stores" if not value else names.get(value, str(value))
+
+
+def named(names: Mapping[int, str], value: int) -> str:
+    """An id's name for people (bind `names` with functools.partial): packages by reference
+    and date, never their row number."""
+    return names.get(value, "–")
 
 
 def customer(people: list[str], index: int) -> str:

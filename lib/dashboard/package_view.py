@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pyzipper
 from sqlalchemy import select
@@ -62,6 +63,10 @@ class PackageSummary:
     """(file name, bytes) from the package's manifest; empty when it is no longer on disk."""
     rows: int
     link: Link | None
+    status: Status
+    """The request's status (what may be done with the package follows from it)."""
+    recipient: str
+    """Who a delivery goes to, as people read it: `Ada Lovelace <ada@example.com>`."""
 
     @property
     def has_report(self) -> bool:
@@ -71,17 +76,26 @@ class PackageSummary:
 
 def latest_package(db: Database, request_id: int) -> PackageSummary | None:
     """The request's newest package with its manifest and latest link, or None."""
+    return _package(db, Export.request_id == request_id)
+
+
+def package_by_id(db: Database, export_id: int) -> PackageSummary | None:
+    """One package by its id (the Exports page's pick), or None."""
+    return _package(db, Export.id == export_id)
+
+
+def _package(db: Database, where: Any) -> PackageSummary | None:
     with db.read() as session:
         row = session.execute(
-            select(Export, Request.reference)
+            select(Export, Request)
             .join(Request, Request.id == Export.request_id)
-            .where(Export.request_id == request_id)
+            .where(where)
             .order_by(Export.id.desc())
             .limit(1)
         ).first()
         if row is None:
             return None
-        export, reference = row
+        export, request = row
         delivery = session.scalars(
             select(Delivery).where(Delivery.export_id == export.id).order_by(Delivery.id.desc())
         ).first()
@@ -101,7 +115,7 @@ def latest_package(db: Database, request_id: int) -> PackageSummary | None:
         )
     return PackageSummary(
         export_id=export.id,
-        name=package_name(reference, export.created_at),
+        name=package_name(request.reference, export.created_at),
         created_at=export.created_at,
         size_bytes=export.size_bytes,
         orders=export.order_count,
@@ -110,6 +124,8 @@ def latest_package(db: Database, request_id: int) -> PackageSummary | None:
         files=files,
         rows=sum(int(n) for n in manifest.get("rows", {}).values()),
         link=link,
+        status=Status(request.status),
+        recipient=f"{request.name} <{request.email}>" if request.name else str(request.email),
     )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from lib.core.db import Database
 from lib.core.models import OutboxMail, Request, RequestEvent
+from lib.dashboard import labels
 
 PAGE_ROWS = 200
 _URL = re.compile(r"https?://[^\s<>\"')]+")
@@ -118,5 +119,5 @@ def audit_log(db: Database, f: AuditFilter, limit: int = PAGE_ROWS) -> pd.DataFr
     with db.read() as session:
         rows = [tuple(r) for r in session.execute(query)]
     frame = pd.DataFrame(rows, columns=columns)
-    frame["details"] = frame["details"].map(lambda d: "" if d is None else str(d))
+    frame["details"] = frame["details"].map(labels.details)
     return frame

@@ -16,7 +16,15 @@ import streamlit.components.v1 as components
 
 from lib.core.db import get_database
 from lib.core.enums import RejectionCode, Status
-from lib.dashboard import actions, cached, labels, package_view, store_actions, ui
+from lib.dashboard import (
+    actions,
+    cached,
+    labels,
+    package_view,
+    register_view,
+    store_actions,
+    ui,
+)
 from lib.dashboard.package_view import PackageSummary
 from lib.dashboard.roles import Actor, Right
 
@@ -48,8 +56,6 @@ class RequestState:
     paused: bool
     store: str
     export_running: bool
-    customer: str
-    """The recipient as people read it: `Ada Lovelace <ada@example.com>`."""
 
 
 def _with_text(key: str, success: str, action: Any, actor: Actor, request_id: int) -> None:
@@ -305,7 +311,9 @@ def render(actor: Actor, state: RequestState) -> None:
 
 
 @st.dialog("Deliver to customer")
-def _deliver_dialog(actor: Actor, package: PackageSummary, recipient: str) -> None:
+def deliver_dialog(actor: Actor, package: PackageSummary) -> None:
+    """Name the recipient, the link's lifetime and download count; *Send link* or *Cancel*."""
+    recipient = package.recipient
     settings = cached.settings(cached.url())
     days, downloads = int(settings["download_link_days"]), int(settings["download_max"])
     st.markdown(
@@ -314,6 +322,9 @@ def _deliver_dialog(actor: Actor, package: PackageSummary, recipient: str) -> No
         f"{labels.plural(downloads, 'download')}."
         + (" The passphrase goes in a second mail." if package.encrypted else "")
     )
+    warning = register_view.delivery_warning(get_database(), package.export_id)
+    if warning:
+        st.warning(warning, icon=":material/rule:")
     with st.container(horizontal=True):
         if st.button(
             "Send link",
@@ -337,8 +348,9 @@ def _when(at: Any) -> str:
     return labels.when(at, ui.viewer_zone())
 
 
-def deliver_blocked(status: Status, package: PackageSummary) -> str | None:
+def deliver_blocked(package: PackageSummary) -> str | None:
     """Why *Deliver to customer* is disabled, or None when it may be used."""
+    status = package.status
     if not package.on_disk:
         return "The package was removed after its retention period; export again to deliver."
     if status is Status.COMPLETED:
@@ -374,7 +386,7 @@ def package_panel(actor: Actor, state: RequestState, package: PackageSummary) ->
         st.caption(":material/lock: Reviewing and delivering packages is for merchants and admins.")
         return
     review_why = None if package.on_disk else "The package was removed after its retention period."
-    deliver_why = deliver_blocked(state.status, package)
+    deliver_why = deliver_blocked(package)
     with st.container(horizontal=True):
         st.download_button(
             "Download for review",
@@ -395,9 +407,9 @@ def package_panel(actor: Actor, state: RequestState, package: PackageSummary) ->
             type="primary",
             key="pd_pk_deliver",
             disabled=deliver_why is not None,
-            help=deliver_why or f"Mails {state.customer} a download link.",
+            help=deliver_why or f"Mails {package.recipient} a download link.",
         ):
-            _deliver_dialog(actor, package, state.customer)
+            deliver_dialog(actor, package)
         live = link is not None and link.revoked_at is None and package.on_disk
         st.button(
             "Revoke link",
