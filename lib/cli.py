@@ -439,7 +439,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "settings" and args.action == "set" and args.value is None:
         parser.error("settings set needs KEY VALUE")
     try:
-        return args.handler(args)
+        code: int = args.handler(args)
+        return code
     except (UsageError, ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -42,7 +42,7 @@ class Service:
     name: str
     argv: tuple[str, ...]
     url: str | None = None
-    started: Callable[[], None] | None = None
+    started: Callable[[], object] | None = None
     """Run once the process was started, before the next one starts (e.g. wait until it answers)."""
 
 

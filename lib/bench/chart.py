@@ -68,18 +68,19 @@ def growth_chart(frame: pd.DataFrame) -> alt.FacetChart:
     seconds = base.mark_line(point=True).encode(
         y=alt.Y("seconds:Q", scale=alt.Scale(type="log"), title="seconds (median)")
     )
-    return (
+    chart: alt.FacetChart = (
         seconds.properties(width=220, height=150)
         .facet(facet=alt.Facet("case:N", title=None, sort=list(CASE_ORDER)), columns=3)
         .resolve_scale(y="independent")
         .properties(title="Cost by database size: measured path vs its baseline")
     )
+    return chart
 
 
 def memory_chart(frame: pd.DataFrame) -> alt.FacetChart:
     """Peak RSS of the measured side per case over requests (log)."""
     measured = frame.loc[frame["side"] == "measured"]
-    return (
+    chart: alt.FacetChart = (
         alt.Chart(measured)
         .mark_line(point=True)
         .encode(
@@ -92,6 +93,7 @@ def memory_chart(frame: pd.DataFrame) -> alt.FacetChart:
         .facet(facet=alt.Facet("case:N", title=None, sort=list(CASE_ORDER)), columns=3)
         .properties(title="Peak memory of the measured process (intake: the server's)")
     )
+    return chart
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -106,7 +108,7 @@ def main(argv: list[str] | None = None) -> None:
         print(format_markdown([row for path in args.inputs for row in read_json(path)]))
     frame = long_form(rows)
     chart = alt.vconcat(growth_chart(frame), memory_chart(frame))
-    options = {"scale_factor": 1.25} if args.out.suffix == ".png" else {}
+    options: dict[str, Any] = {"scale_factor": 1.25} if args.out.suffix == ".png" else {}
     chart.save(str(args.out), **options)
 
 

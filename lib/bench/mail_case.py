@@ -54,7 +54,8 @@ def _free_port() -> int:
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def mail_latency(target: Target) -> Sample:
@@ -167,7 +168,8 @@ def mail_latency(target: Target) -> Sample:
 
 def _status(db: Any, job_model: Any, job_id: int) -> str:
     with db.read() as session:
-        return session.get(job_model, job_id).status
+        status: str = session.get_one(job_model, job_id).status
+        return status
 
 
 def _check_alive(worker: subprocess.Popen[bytes], since: float) -> None:

@@ -3,6 +3,7 @@ render in AppTest (against a one-element page)."""
 
 from __future__ import annotations
 
+import inspect
 import time
 from datetime import timedelta
 from functools import cache
@@ -27,8 +28,8 @@ def _overview_reads(db: Database) -> dict[str, Any]:
     today = cached.today()
     start = today - timedelta(days=DEFAULT_WINDOW_DAYS)
     return {
-        "settings": cached.settings.__wrapped__(db.url),
-        "overview": cached.overview.__wrapped__(db.url, None, start, today, None, None, start),
+        "settings": inspect.unwrap(cached.settings)(db.url),
+        "overview": inspect.unwrap(cached.overview)(db.url, None, start, today, None, None, start),
     }
 
 

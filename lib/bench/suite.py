@@ -83,7 +83,8 @@ def run_side(case: Case, side: str, target: Target, repeats: int) -> dict[str, A
         raise BenchError(
             f"{case.name} ({side}, n={target.n}) failed: {done.stderr.strip()[-2000:]}"
         )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    sample: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return sample
 
 
 def run_case(case: Case, target: Target, repeats: int) -> Row:

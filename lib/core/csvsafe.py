@@ -39,7 +39,7 @@ def safe_cell(value: object) -> str:
     reports call this for every cell.
     """
     if value.__class__ is str:
-        return f"'{value}" if value[:1] in _RISKY else value  # type: ignore[index]
+        return f"'{value}" if value[:1] in _RISKY else value
     if value is None:
         return ""
     if isinstance(value, bool):

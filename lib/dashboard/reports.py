@@ -27,6 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import ColumnElement, Connection, Integer, Select, bindparam, case, func, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from lib.core.csvsafe import csv_lines, text_of
 from lib.core.csvsafe import safe_cell as cell
@@ -65,7 +66,7 @@ ON_TIME = case(
     (day_of(Request.responded_at) <= Request.due_on, "true"),
     else_="false",
 )
-COLUMNS: dict[str, ColumnElement[Any]] = {
+COLUMNS: dict[str, ColumnElement[Any] | InstrumentedAttribute[Any]] = {
     "reference": Request.reference,
     "store": Store.shop_domain,
     "received_at": iso_instant(Request.received_at),
@@ -118,7 +119,9 @@ def register_query(scope: Scope, columns: Iterable[str] = DEFAULT_COLUMNS) -> Se
     return _register(scope, *(COLUMNS[c].label(c) for c in check_columns(columns)))
 
 
-def _register(scope: Scope, *values: ColumnElement[Any]) -> Select[Any]:
+def _register(
+    scope: Scope, *values: ColumnElement[Any] | InstrumentedAttribute[Any]
+) -> Select[Any]:
     query = select(*values).select_from(Request).join(Store, Store.id == Request.store_id)
     return scoped(query.order_by(Request.id), scope)
 
@@ -139,8 +142,12 @@ class _Register:
         if scope.store_id is not None:
             # Without this SQLite walks the store's index and sorts it again for every page.
             page = page.where(unindexed(Request.store_id) == scope.store_id)
-        page = page.where(Request.id > bindparam("after", type_=Integer())).limit(rows).subquery()
-        self.page = select(func.count(), func.max(page.c.id), packed_rows(page.c.row, page.c.id))
+        rows_after = (
+            page.where(Request.id > bindparam("after", type_=Integer())).limit(rows).subquery()
+        )
+        self.page = select(
+            func.count(), func.max(rows_after.c.id), packed_rows(rows_after.c.row, rows_after.c.id)
+        )
 
     def batches(self, conn: Connection) -> Iterator[tuple[int, bytes]]:
         """(rows, CSV text) per page of requests after the last one written (ids are positive)."""

@@ -12,7 +12,9 @@ from typing import Any
 
 from sqlalchemy import Column, ColumnElement, Date, Integer, String
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql import visitors
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import FunctionElement
 
 SEPARATOR = "\x1f"
@@ -36,19 +38,19 @@ class days_between(FunctionElement[int]):
 
 
 @compiles(day_of, "sqlite")
-def _day_sqlite(element: day_of, compiler: Any, **kw: Any) -> str:
+def _day_sqlite(element: day_of, compiler: SQLCompiler, **kw: Any) -> str:
     (column,) = list(element.clauses)
     return f"substr({compiler.process(column, **kw)}, 1, 10)"
 
 
 @compiles(day_of)
-def _day_default(element: day_of, compiler: Any, **kw: Any) -> str:
+def _day_default(element: day_of, compiler: SQLCompiler, **kw: Any) -> str:
     (column,) = list(element.clauses)
     return f"CAST({compiler.process(column, **kw)} AS DATE)"
 
 
 @compiles(days_between, "sqlite")
-def _between_sqlite(element: days_between, compiler: Any, **kw: Any) -> str:
+def _between_sqlite(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
     later, earlier = (compiler.process(c, **kw) for c in element.clauses)
     return (
         f"CAST(julianday(substr({later}, 1, 10)) - julianday(substr({earlier}, 1, 10)) AS INTEGER)"
@@ -56,7 +58,7 @@ def _between_sqlite(element: days_between, compiler: Any, **kw: Any) -> str:
 
 
 @compiles(days_between)
-def _between_default(element: days_between, compiler: Any, **kw: Any) -> str:
+def _between_default(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
     later, earlier = (compiler.process(c, **kw) for c in element.clauses)
     return f"(CAST({later} AS DATE) - CAST({earlier} AS DATE))"
 
@@ -71,20 +73,22 @@ class unindexed(FunctionElement[Any]):
     inherit_cache = True
     name = "unindexed"
 
+    # SQLAlchemy declares `type` a class attribute; here it is the wrapped column's, per instance,
+    # so that comparisons bind like the column.
     @property
-    def type(self) -> Any:  # the wrapped column's type, so comparisons bind like it
+    def type(self) -> Any:  # type: ignore[override]
         (column,) = list(self.clauses)
         return column.type
 
 
 @compiles(unindexed, "sqlite")
-def _unindexed_sqlite(element: unindexed, compiler: Any, **kw: Any) -> str:
+def _unindexed_sqlite(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
     (column,) = list(element.clauses)
     return f"+{compiler.process(column, **kw)}"
 
 
 @compiles(unindexed)
-def _unindexed_default(element: unindexed, compiler: Any, **kw: Any) -> str:
+def _unindexed_default(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
     (column,) = list(element.clauses)
     return compiler.process(column, **kw)
 
@@ -106,27 +110,27 @@ class iso_day(FunctionElement[str]):
 
 
 @compiles(iso_instant, "sqlite")
-def _iso_instant_sqlite(element: iso_instant, compiler: Any, **kw: Any) -> str:
+def _iso_instant_sqlite(element: iso_instant, compiler: SQLCompiler, **kw: Any) -> str:
     (column,) = list(element.clauses)
     text = compiler.process(column, **kw)  # stored as naive UTC `YYYY-MM-DD HH:MM:SS.ffffff`
     return f"(substr({text}, 1, 10) || 'T' || substr({text}, 12, 8) || 'Z')"
 
 
 @compiles(iso_instant)
-def _iso_instant_default(element: iso_instant, compiler: Any, **kw: Any) -> str:
+def _iso_instant_default(element: iso_instant, compiler: SQLCompiler, **kw: Any) -> str:
     (column,) = list(element.clauses)
     text = compiler.process(column, **kw)
     return f"to_char({text} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 
 @compiles(iso_day, "sqlite")
-def _iso_day_sqlite(element: iso_day, compiler: Any, **kw: Any) -> str:
+def _iso_day_sqlite(element: iso_day, compiler: SQLCompiler, **kw: Any) -> str:
     (column,) = list(element.clauses)
     return compiler.process(column, **kw)
 
 
 @compiles(iso_day)
-def _iso_day_default(element: iso_day, compiler: Any, **kw: Any) -> str:
+def _iso_day_default(element: iso_day, compiler: SQLCompiler, **kw: Any) -> str:
     (column,) = list(element.clauses)
     return f"to_char({compiler.process(column, **kw)}, 'YYYY-MM-DD')"
 
@@ -148,7 +152,7 @@ class packed(FunctionElement[Any]):
     inherit_cache = True
     name = "packed"
 
-    def __init__(self, *values: ColumnElement[Any]) -> None:
+    def __init__(self, *values: ColumnElement[Any] | InstrumentedAttribute[Any]) -> None:
         super().__init__(*values)
         for value in self.clauses:
             if not isinstance(value.type, String | Integer):
@@ -170,7 +174,7 @@ def _sqlite_layout(layout: str) -> str:
 
 
 @compiles(packed, "sqlite")
-def _packed_sqlite(element: packed, compiler: Any, **kw: Any) -> str:
+def _packed_sqlite(element: packed, compiler: SQLCompiler, **kw: Any) -> str:
     values = [compiler.process(c, **kw) for c in element.clauses]
     text = f"printf({_sqlite_layout('|'.join(['%s'] * len(values)))}, {', '.join(values)})"
     stored = [compiler.process(c, **kw) for c in _stored_text(element)]
@@ -182,7 +186,7 @@ def _packed_sqlite(element: packed, compiler: Any, **kw: Any) -> str:
 
 
 @compiles(packed)
-def _packed_default(element: packed, compiler: Any, **kw: Any) -> str:
+def _packed_default(element: packed, compiler: SQLCompiler, **kw: Any) -> str:
     values = [compiler.process(c, **kw) for c in element.clauses]
     return f"concat({f', chr({ord(SEPARATOR)}), '.join(values)})"
 
@@ -201,12 +205,12 @@ class packed_rows(FunctionElement[Any]):
 
 
 @compiles(packed_rows, "sqlite")
-def _packed_rows_sqlite(element: packed_rows, compiler: Any, **kw: Any) -> str:
+def _packed_rows_sqlite(element: packed_rows, compiler: SQLCompiler, **kw: Any) -> str:
     value, _key = (compiler.process(c, **kw) for c in element.clauses)
     return f"CAST(group_concat({value}, char({ord(SEPARATOR)})) AS BLOB)"
 
 
 @compiles(packed_rows)
-def _packed_rows_default(element: packed_rows, compiler: Any, **kw: Any) -> str:
+def _packed_rows_default(element: packed_rows, compiler: SQLCompiler, **kw: Any) -> str:
     value, key = (compiler.process(c, **kw) for c in element.clauses)
     return f"string_agg({value}, chr({ord(SEPARATOR)}) ORDER BY {key})"

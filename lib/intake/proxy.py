@@ -43,7 +43,8 @@ class Storefront:
 
 def raw_query(request: Request) -> str:
     """The query string exactly as received (the signature covers its decoded values)."""
-    return request.scope.get("query_string", b"").decode("latin-1")
+    query: bytes = request.scope.get("query_string", b"")
+    return query.decode("latin-1")
 
 
 def client_address(request: Request) -> str:

@@ -25,7 +25,8 @@ def header_deadline(seconds: float) -> type[H11Protocol]:
     class HeaderDeadline(H11Protocol):
         _headers_due: asyncio.TimerHandle | None = None
 
-        def connection_made(self, transport: asyncio.Transport) -> None:
+        # uvicorn's H11Protocol itself narrows BaseProtocol's BaseTransport to Transport.
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
             self._arm()
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from lib.core import lifecycle
 from lib.core.audit import append_event
-from lib.core.db import Database
+from lib.core.db import Database, rowcount
 from lib.core.enums import EventKind, JobStatus, RejectionCode, Status
 from lib.core.lifecycle import LifecycleError
 from lib.core.models import Job, Request, Store, utcnow
@@ -223,7 +223,7 @@ def run_bulk(ctx: JobContext) -> dict[str, Any]:
                 lease_expires_at=utcnow() + timedelta(seconds=LEASE_SECONDS),
             )
         )
-        if renewed.rowcount != 1:  # rolls the batch back: the new owner redoes it
+        if rowcount(renewed) != 1:  # rolls the batch back: the new owner redoes it
             raise LeaseLost(f"job {ctx.job.id} is no longer held by {ctx.worker_id}")
 
     ctx.progress(tally.seen, tally.total, "starting")

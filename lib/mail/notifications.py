@@ -96,7 +96,8 @@ def setting(session: Session, key: str) -> Any:
 def read_settings(session: Session) -> dict[str, Any]:
     """All merchant settings, read once for `session` (and kept for `setting`)."""
     setting(session, "guest_support")
-    return session.info[_SETTINGS]
+    snapshot: dict[str, Any] = session.info[_SETTINGS]
+    return snapshot
 
 
 def share_settings(session: Session, snapshot: dict[str, Any]) -> None:

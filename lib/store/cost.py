@@ -24,6 +24,7 @@ from graphql import (
     GraphQLSchema,
     GraphQLUnionType,
     InlineFragmentNode,
+    NamedTypeNode,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
@@ -139,6 +140,7 @@ def _fields(walk: _Walk, selections: SelectionSetNode, parent: _Composite) -> li
 
 
 def _fragment(walk: _Walk, node: Any, parent: _Composite) -> tuple[SelectionSetNode, _Composite]:
+    condition: NamedTypeNode | None
     if isinstance(node, FragmentSpreadNode):
         definition = walk.fragments[node.name.value]
         condition, selections = definition.type_condition, definition.selection_set

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, insert, select
 
@@ -79,7 +80,8 @@ def add_demo_customer(
                 }
             ],
         )
-        order_rows, line_rows = [], []
+        order_rows: list[dict[str, Any]] = []
+        line_rows: list[dict[str, Any]] = []
         for n in range(orders):
             at = now - timedelta(seconds=(orders - n) * max(1, days_back * 86400 // max(orders, 1)))
             order_rows.append(_order(order_id + n, customer_id, n, at, country))

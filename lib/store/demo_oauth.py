@@ -105,7 +105,7 @@ class DemoOAuth:
         with self._lock:
             grant = self._access.get(token)
             ok = grant is not None and grant.expires_at > self.clock()
-            ok = ok and (shop is None or grant.shop == shop)
+            ok = ok and grant is not None and (shop is None or grant.shop == shop)
             if not ok:
                 self.counts.unauthorized += 1
             return ok

@@ -18,7 +18,8 @@ _SEARCH_COLUMNS = {
 
 
 def _terms(query: str) -> list[tuple[str | None, str]]:
-    terms, word, quoted = [], "", False
+    terms: list[tuple[str | None, str]] = []
+    word, quoted = "", False
     for char in query + " ":
         if char == '"':
             quoted = not quoted

@@ -127,7 +127,7 @@ def _upsert(session: Session, store_id: int, found: StoreCustomer) -> Customer:
 def _link(
     session: Session, store_id: int, email: str, found: StoreCustomer, counts: SyncCounts
 ) -> None:
-    store = session.get(Store, store_id)
+    store = session.get_one(Store, store_id)
     requests = session.scalars(
         select(Request)
         .where(

@@ -151,8 +151,8 @@ def store_rows(
     counts[heavy] = rng.integers(120, 400, len(heavy))
     counts[0] = HEAVY_ORDERS
     owner = np.repeat(np.arange(count), counts)
-    since = np.asarray(created, dtype=np.int64)[owner]
-    at = since + (rng.random(len(owner)) * (now_us - MINUTE - since)).astype(np.int64)
+    placed_from = np.asarray(created, dtype=np.int64)[owner]
+    at = placed_from + (rng.random(len(owner)) * (now_us - MINUTE - placed_from)).astype(np.int64)
     order = np.lexsort((owner, at))  # ids and names follow time, as in a shop
     owner, at = owner[order], at[order]
     items_per = rng.integers(1, 6, len(owner))

@@ -21,12 +21,13 @@ from lib.core.demo.stories import REQUEST_COLUMNS
 
 
 def insert_rows(
-    conn: Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
+    conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:
     """Bulk insert rows (values already in the database's text forms) into `table`."""
     if not rows:
         return
     raw = conn.connection.driver_connection
+    assert raw is not None  # an open Connection always has its DBAPI connection
     names = ", ".join(columns)
     if conn.dialect.name == "sqlite":
         marks = ", ".join("?" * len(columns))
@@ -56,6 +57,7 @@ def write_requests(db: Database, parts: Iterator[Part], plan: Plan, progress: bo
     try:
         with db.write_connection() as conn:
             raw = conn.connection.driver_connection
+            assert raw is not None  # an open Connection always has its DBAPI connection
             cache = raw.execute("PRAGMA cache_size").fetchone()[0] if db.is_sqlite else None
             if cache is not None:
                 raw.execute("PRAGMA cache_size=-65536")  # 64 MiB while loading (indexes)
