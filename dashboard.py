@@ -5,11 +5,11 @@ in pages/ and renders only."""
 import streamlit as st
 
 from lib.dashboard.session import current_actor
-from lib.dashboard.ui import navigation_for, sidebar
+from lib.dashboard.ui import FAVICON, navigation_for, sidebar
 
 st.set_page_config(
     page_title="Privacy Desk",
-    page_icon=":material/shield_person:",
+    page_icon=FAVICON,
     layout="wide",
     initial_sidebar_state="expanded",
 )

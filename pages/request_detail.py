@@ -29,8 +29,7 @@ r, panel = detail.request, detail.deadline
 zone = ui.viewer_zone()
 st.title(f"{r['reference']}")
 with st.container(horizontal=True, vertical_alignment="center"):
-    st.badge(labels.label("type", r["type"]), color="violet")
-    st.badge(labels.label("status", r["status"]), color="blue")
+    ui.badges(r["type"], r["status"])
     st.caption(
         f"{labels.regime(r['regime'])} · {labels.label('channel', r['channel'])} · "
         f"{labels.plain(detail.store_name)}"

@@ -2,6 +2,7 @@
 
 from dataclasses import replace
 
+import pandas as pd
 import streamlit as st
 
 from lib.core.deadlines import REGIMES
@@ -110,20 +111,49 @@ rows = cached.request_page(cached.url(), query, masked)
 if masked:
     st.caption(":material/visibility_off: Identities are masked for your role.")
 table = st.dataframe(
-    ui.localize(rows, "received_at").drop(columns=["id"]),
+    labels.labelled(
+        ui.localize(rows, "received_at"),
+        type="type",
+        status="status",
+        channel="channel",
+        regime="regime",
+    ).assign(
+        customer=rows["name"].fillna(rows["email"]),
+        days_left=pd.to_numeric(rows["days_left"], errors="coerce"),  # closed: empty, not None
+    ),
     hide_index=True,
     width="stretch",
     on_select="rerun",
     selection_mode="multi-row",
     key="pd_rq_table",
+    # what a person scans first fits 1440 px without scrolling; the rest follows
+    column_order=(
+        "reference",
+        "customer",
+        "type",
+        "status",
+        "due_on",
+        "days_left",
+        "email",
+        "owner_email",
+        "channel",
+        "regime",
+        "received_at",
+    ),
     column_config={
-        "reference": "Reference",
-        "received_at": "Received",
-        "due_on": st.column_config.DateColumn("Due"),
+        "reference": st.column_config.TextColumn("Reference", width="small"),
+        "customer": st.column_config.TextColumn("Customer", width="medium"),
+        "type": st.column_config.TextColumn("Type", width="medium"),
+        "status": st.column_config.TextColumn("Status", width="small"),
+        "due_on": st.column_config.DateColumn("Due", format="D MMM YYYY", width="small"),
         "days_left": st.column_config.NumberColumn(
-            "Days left", format="%d days", help="Negative = overdue; empty once closed."
+            "Days left", format="%d", width="small", help="Negative = overdue; empty once closed."
         ),
+        "email": "Email",
         "owner_email": "Owner",
+        "channel": "Channel",
+        "regime": "Regime",
+        "received_at": "Received",
     },
 )
 selected = [int(rows["id"].iloc[i]) for i in (table.selection.rows if table else [])]

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -18,6 +19,20 @@ from lib.dashboard import cached, labels
 from lib.dashboard.roles import Actor, PermissionDenied, Right, Role
 from lib.dashboard.session import LOCAL_ROLE_KEY, is_local_mode, sign_out
 
+FAVICON = str(Path(__file__).parent / "assets" / "favicon.png")
+"""The browser tab's icon, served by the dashboard itself (a `:material/…:` page icon makes the
+browser fetch it from Google's font servers)."""
+STATUS_COLORS = {
+    "pending_verification": "orange",
+    "verified": "blue",
+    "in_progress": "blue",
+    "ready_for_review": "violet",
+    "delivered": "green",
+    "completed": "green",
+    "rejected": "red",
+    "canceled": "gray",
+    "expired": "gray",
+}
 FLASH_KEY = "pd_flash"
 STORE_KEY = "pd_store_id"
 ALL_STORES = 0  # not None: a None option reads as "nothing chosen" once `index` is given
@@ -171,6 +186,12 @@ def guard(actor: Actor, right: Right) -> None:
     if not actor.can(right):
         st.error(f"Your role ({actor.role}) may not open this page.", icon=":material/lock:")
         st.stop()
+
+
+def badges(request_type: str, status: str) -> None:
+    """A request's type and status as badges, in words from the one label table."""
+    st.badge(labels.label("type", request_type), color="violet")
+    st.badge(labels.label("status", status), color=STATUS_COLORS.get(status, "blue"))
 
 
 def empty(message: str, next_step: str) -> None:
