@@ -43,6 +43,16 @@ def job_handlers(config: Config) -> dict[str, Handler]:
         "bulk": _bulk,
         **_maintenance(),
         **_retention(config),
+        **_rights(config),
+    }
+
+
+def _rights(config: Config) -> dict[str, Handler]:
+    from lib.jobs import correction_job, optout_job
+
+    return {
+        correction_job.KIND: lambda ctx: correction_job.run_correction(ctx, config),
+        optout_job.KIND: lambda ctx: optout_job.run_opt_out(ctx, config),
     }
 
 
