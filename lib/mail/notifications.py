@@ -28,12 +28,13 @@ from __future__ import annotations
 import urllib.parse
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lib.core import i18n, texts
 from lib.core.config import Config, get_config
 from lib.core.enums import Channel, RequestType
-from lib.core.models import OutboxMail, Request, Store
+from lib.core.models import Customer, OutboxMail, Request, Store
 from lib.core.settings import all_settings
 from lib.mail.outbox import queue_mail
 from lib.security import issue_token, read_token
@@ -118,7 +119,7 @@ def request_view(request: Request) -> dict[str, Any]:
         "type_label": TYPE_LABELS.get(RequestType(request.type), request.type),
         "type_name": TYPE_NAMES.get(RequestType(request.type), request.type),
         "channel_label": CHANNEL_LABELS.get(Channel(request.channel), request.channel),
-        "status": request.status,
+        "status": str(request.status).replace("_", " "),
         "email": request.email,
         "name": request.name,
         "received_at": request.received_at.strftime("%Y-%m-%d %H:%M UTC"),
@@ -261,13 +262,28 @@ def notify_merchant(
         to=merchant_address(session, store),
         context={
             "store": store_view(store),
-            "request": request_view(request),
+            "request": {**request_view(request), "name": _person_name(session, request)},
             "event": event,
             **(context or {}),
         },
         dedupe_key=dedupe_key or f"merchant:{event}:{request.id}",
         request_id=request.id,
     )
+
+
+def _person_name(session: Session, request: Request) -> str | None:
+    """The request's name, else its matched store customer's (a webhook request has no name of
+    its own): merchant mails say who asked, not only the address."""
+    if request.name or not request.customer_id:
+        return request.name
+    customer = session.scalars(
+        select(Customer).where(
+            Customer.store_id == request.store_id, Customer.shopify_id == request.customer_id
+        )
+    ).first()
+    if customer is None:
+        return None
+    return " ".join(p for p in (customer.first_name, customer.last_name) if p) or None
 
 
 def review_url(config: Config, request: Request) -> str:
