@@ -41,11 +41,11 @@ from lib.jobs.package import (
     derive_passphrase,
 )
 from lib.jobs.queue import complete
-from lib.jobs.report.blocks import missing_blocks
+from lib.jobs.report.blocks import collectable, missing_blocks
 from lib.jobs.report.records import PersonRecords, collect
 from lib.jobs.worker import JobContext, LeaseLost, PermanentError
 from lib.mail.notifications import notify_merchant
-from lib.store import store_client
+from lib.store import customer_data, store_client
 from lib.store.api import (
     OrderPage,
     access_scopes,
@@ -136,8 +136,11 @@ def _build(
                 _paced_orders(ctx, client, writer, customer_id, orders)
         else:
             _paced_orders(ctx, client, writer, customer_id, orders)
-        writer.own_records(own[0])
         scopes = tuple(access_scopes(client))
+        blocks = collectable(scopes)
+        for file in blocks:
+            writer.block(file, customer_data.rows(client, file, customer_id))
+        writer.own_records(own[0])
         info = PackageInfo(
             reference=request.reference or str(request.id),
             shop=store.shop_domain,
@@ -150,6 +153,7 @@ def _build(
             shop_name=store.name,
             register=own[1],
             missing=missing_blocks(scopes),
+            blocks=blocks,
             orders_requested=requested,
         )
         passphrase = derive_passphrase(config.token_secret, name) if encrypt else None

@@ -19,7 +19,7 @@ import json
 import os
 import shutil
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -61,6 +61,9 @@ FILE_NOTES = {
         "every address we hold: your saved addresses, and the delivery and billing address of "
         "each order."
     ),
+    "draft_orders.csv": N_("orders the shop prepared for you that are not placed yet."),
+    "store_credit.csv": N_("your store credit accounts and their balance."),
+    "metafields.csv": N_("other fields the shop and its apps keep on your account."),
     "requests.csv": N_("the data requests you have made to %(shop)s and what happened to them."),
     "mails.csv": N_("every message sent to you about your requests: when, why, subject and text."),
     "activity.csv": N_(
@@ -164,6 +167,8 @@ class PackageInfo:
     """Blocks of data not in the package, each with its reason."""
     orders_requested: tuple[str, ...] = ()
     """Order ids a `customers/data_request` named."""
+    blocks: tuple[str, ...] = ()
+    """The other blocks read from the store (their files; the rest are in `missing`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,6 +282,11 @@ class PackageWriter:
         self.stats.addresses.add(hashlib.blake2b(key.encode(), digest_size=16).digest())
         self._row("addresses.csv", (source, order_name, *values))
 
+    def block(self, name: str, rows: Iterable[tuple[Any, ...]]) -> None:
+        """Another block read from the store (draft orders, store credit, metafields)."""
+        for row in rows:
+            self._row(name, row)
+
     def own_records(self, records: PersonRecords) -> None:
         """Privacy Desk's records about the person: requests, mails, activity, links."""
         self.records = records
@@ -311,6 +321,7 @@ class PackageWriter:
             missing=info.missing,
             orders_requested=info.orders_requested,
             notes=info.notes,
+            blocks=info.blocks,
         )
 
         def rows(name: str) -> Iterator[dict[str, Any]]:

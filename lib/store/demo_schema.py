@@ -16,6 +16,8 @@ from sqlalchemy import Select, and_, func, select
 
 from lib.core.demo.world import STORES
 from lib.core.models import DemoCustomer, DemoLineItem, DemoOrder
+from lib.store import demo_bulk, demo_records
+from lib.store import demo_mutations as mutate
 from lib.store.demo_search import search_conditions
 from lib.store.demo_types import (
     Connection,
@@ -59,10 +61,17 @@ class CustomerNode(Obj):
                 "state": "ENABLED",
                 "verifiedEmail": True,
                 "taxExempt": False,
-                "dataSaleOptOut": False,
             }
         )
         self.ctx, self.row, self._orders = ctx, row, orders
+
+    def f_dataSaleOptOut(self, _args: dict[str, Any]) -> bool:
+        privacy = mutate.privacy_of(self.ctx, self.row.id)
+        return bool(privacy and privacy.data_sale_opt_out)
+
+    def _sms_state(self) -> str:
+        privacy = mutate.privacy_of(self.ctx, self.row.id)
+        return privacy.sms_marketing_state if privacy else "NOT_SUBSCRIBED"
 
     def _address(self) -> Obj:
         r = self.row
@@ -127,12 +136,14 @@ class CustomerNode(Obj):
     def f_defaultPhoneNumber(self, _args: dict[str, Any]) -> Obj | None:
         if not self.row.phone:
             return None
-        consent = {"state": "NEVER_SUBSCRIBED", "optInLevel": None, "updatedAt": None}
+        state = self._sms_state()
+        never = "NEVER_SUBSCRIBED" if state == "NOT_SUBSCRIBED" else state
+        consent = {"state": never, "optInLevel": None, "updatedAt": None}
         return Obj(
             {
                 "phoneNumber": self.row.phone,
                 "smsMarketingConsent": Obj({**consent, "collectedFrom": None}),
-                "marketingState": "NOT_SUBSCRIBED",
+                "marketingState": state,
                 "marketingOptInLevel": None,
                 "marketingUpdatedAt": None,
             }
@@ -143,7 +154,7 @@ class CustomerNode(Obj):
             return None
         return Obj(
             {
-                "marketingState": "NOT_SUBSCRIBED",
+                "marketingState": self._sms_state(),
                 "marketingOptInLevel": "UNKNOWN",
                 "consentUpdatedAt": None,
                 "consentCollectedFrom": None,
@@ -162,6 +173,12 @@ class CustomerNode(Obj):
             else [(cursor("MailingAddress", 1), self._address())]
         )
         return Connection(items, False)
+
+    def f_metafields(self, args: dict[str, Any]) -> Connection:
+        return demo_records.metafields(self.ctx, self.row.id, args)
+
+    def f_storeCreditAccounts(self, args: dict[str, Any]) -> Connection:
+        return demo_records.store_credit_accounts(self.ctx, self.row.id, args)
 
     def f_orders(self, args: dict[str, Any]) -> Connection:
         self.ctx.need("read_orders", "orders")
@@ -313,6 +330,34 @@ class QueryRoot(Obj):
         row = self.ctx.session.scalar(query)
         return OrderNode(self.ctx, row, None) if row else None
 
+    def f_orders(self, args: dict[str, Any]) -> Connection:
+        """The shop's orders; `query: "customer_id:N"` (what bulk exports ask) narrows them."""
+        self.ctx.need("read_orders", "orders")
+        query = select(DemoOrder).join(DemoCustomer)
+        if self.ctx.shop:
+            query = query.where(DemoCustomer.shop_domain == self.ctx.shop)
+        term, _, value = str(args.get("query") or "").partition(":")
+        if term.strip() == "customer_id":
+            query = query.where(DemoOrder.customer_id == parse_gid(value.strip(), "Customer"))
+        if "read_all_orders" not in self.ctx.scopes:
+            query = query.where(DemoOrder.created_at >= self.ctx.now - timedelta(RECENT_ORDER_DAYS))
+        rows, more = fetch_page(self.ctx, query, DemoOrder.id, "Order", args)
+        lines = _line_items(self.ctx, [r.id for r in rows])
+        nodes = [(cursor("Order", r.id), OrderNode(self.ctx, r, lines.get(r.id, []))) for r in rows]
+        return Connection(nodes, more)
+
+    def f_draftOrders(self, args: dict[str, Any]) -> Connection:
+        term, _, value = str(args.get("query") or "").partition(":")
+        by_customer = term.strip() == "customer_id"
+        number = (parse_gid(value.strip(), "Customer") or -1) if by_customer else None
+        return demo_records.draft_orders(self.ctx, args, number)
+
+    def f_bulkOperation(self, args: dict[str, Any]) -> Obj | None:
+        return demo_bulk.operation_node(self.ctx, parse_gid(args.get("id"), "BulkOperation"))
+
+    def f_currentBulkOperation(self, _args: dict[str, Any]) -> Obj | None:
+        return demo_bulk.operation_node(self.ctx, None)
+
     def f_currentAppInstallation(self, _args: dict[str, Any]) -> Obj:
         scopes = [
             Obj({"handle": s, "description": s.replace("_", " ").capitalize()})
@@ -325,11 +370,31 @@ class QueryRoot(Obj):
 
 
 class MutationRoot(Obj):
-    """The root of every mutation: the demo store serves none yet (each is a clear error)."""
+    """The root of every mutation (one the demo store does not serve is a clear error)."""
 
     def __init__(self, ctx: Context) -> None:
         super().__init__()
         self.ctx = ctx
+
+    def f_customerUpdate(self, args: dict[str, Any]) -> Obj:
+        return mutate.customer_update(self.ctx, args, CustomerNode)
+
+    def f_customerAddressUpdate(self, args: dict[str, Any]) -> Obj:
+        return mutate.customer_address_update(
+            self.ctx, args, lambda ctx, row: CustomerNode(ctx, row).f_defaultAddress({})
+        )
+
+    def f_dataSaleOptOut(self, args: dict[str, Any]) -> Obj:
+        return mutate.data_sale_opt_out(self.ctx, args)
+
+    def f_customerEmailMarketingConsentUpdate(self, args: dict[str, Any]) -> Obj:
+        return mutate.email_consent_update(self.ctx, args, CustomerNode)
+
+    def f_customerSmsMarketingConsentUpdate(self, args: dict[str, Any]) -> Obj:
+        return mutate.sms_consent_update(self.ctx, args, CustomerNode)
+
+    def f_bulkOperationRunQuery(self, args: dict[str, Any]) -> Obj:
+        return demo_bulk.run_query(self.ctx, str(args.get("query") or ""))
 
 
 def shop(domain: str | None) -> Obj:

@@ -8,23 +8,21 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from lib.core import register
 from lib.core.db import Database
 from lib.core.enums import Channel, Status
 from lib.core.lifecycle import transition
-from lib.core.models import DemoLineItem, DemoOrder, Export, Request, StaffRole, Store, utcnow
-from lib.mail.notifications import notify_customer
+from lib.core.models import DemoOrder, Export, Request, utcnow
 from lib.store.demo_data import add_demo_customer
+from lib.store.demo_records import add_demo_records
 from lib.store.scopes import NEEDED
 from tests.conftest import make_store
-from tests.jobs.test_export import click_export, read_package, rows, run_worker
+from tests.helpers.access_report import HOSTILE_TITLE, export_hostile_customer
+from tests.helpers.export import click_export, read_package, rows, run_worker
 from tests.store.helpers import config_for, open_access_request, running_store
 
-HOSTILE_NAME = '<script>alert("x")</script>'
-HOSTILE_TITLE = '=HYPERLINK("http://evil.example","ok")<img src=x onerror=alert(1)>'
-BIDI = "invoice\u202etxt.exe"
 RAW_ENUM = re.compile(
     r"\b(PAID|PENDING|REFUNDED|FULFILLED|UNFULFILLED|PARTIALLY_FULFILLED|SUBSCRIBED|"
     r"NOT_SUBSCRIBED|ENABLED|DISABLED)\b"
@@ -37,43 +35,10 @@ def _visible_text(html: str) -> str:
     return html.split('<section id="files">')[0]
 
 
-def _export(
-    db: Database,
-    tmp_path: Path,
-    *,
-    scopes: frozenset[str] | None = None,
-    orders_requested: list[str] | None = None,
-) -> tuple[dict[str, bytes], Store]:
-    store = make_store(db)
-    ada = add_demo_customer(
-        db, email="ada@example.com", first_name=HOSTILE_NAME, last_name=BIDI, orders=3
-    )
-    with db.write() as session:
-        first = session.scalars(select(DemoOrder.id).where(DemoOrder.customer_id == ada.id)).first()
-        session.execute(
-            update(DemoLineItem).where(DemoLineItem.order_id == first).values(title=HOSTILE_TITLE)
-        )
-        session.add(StaffRole(email="merchant@shop.test", role="merchant", updated_by="admin"))
-    request_id = open_access_request(db, store, "ada@example.com", customer_id=str(ada.id))
-    with db.write() as session:
-        request = session.get(Request, request_id)
-        request.orders_requested = orders_requested
-        request.locale = "en"  # the demo customer's own Admin API locale is German
-        notify_customer(session, request, session.get(Store, store.id), event="received")
-    options = {} if scopes is None else {"scopes": scopes}
-    with running_store(db, **options) as server:
-        click_export(db, request_id)
-        run_worker(db, config_for(server, db, tmp_path))
-    with db.read() as session:
-        export = session.scalars(select(Export)).one()
-        assert session.get(Request, request_id).status == Status.READY_FOR_REVIEW
-    return read_package(Path(export.path)), store
-
-
 def test_the_report_reads_as_an_answer_with_the_art_15_information(
     sqlite_db: Database, tmp_path: Path
 ) -> None:
-    files, _ = _export(sqlite_db, tmp_path)
+    files, _ = export_hostile_customer(sqlite_db, tmp_path)
     html = files["index.html"].decode("utf-8")
     text = _visible_text(html)
     assert "<title>Your data from Demo Shop</title>" in html  # the shop's name, not its domain
@@ -107,7 +72,7 @@ def test_the_report_reads_as_an_answer_with_the_art_15_information(
 
 
 def test_hostile_text_stays_data_in_the_csvs(sqlite_db: Database, tmp_path: Path) -> None:
-    files, _ = _export(sqlite_db, tmp_path)
+    files, _ = export_hostile_customer(sqlite_db, tmp_path)
     lines = rows(files["order_lines.csv"])
     assert "'" + HOSTILE_TITLE in {line["title"] for line in lines}  # no formula runs
     addresses = rows(files["addresses.csv"])
@@ -128,7 +93,7 @@ def test_blocks_the_shop_did_not_grant_are_named_with_the_scope(
         "read_gift_cards",
         "read_store_credit_accounts",
     }
-    files, _ = _export(sqlite_db, tmp_path, scopes=granted)
+    files, _ = export_hostile_customer(sqlite_db, tmp_path, scopes=granted)
     html = files["index.html"].decode("utf-8")
     for block, scope in (
         ("Draft orders", "read_draft_orders"),
@@ -147,7 +112,9 @@ def test_the_orders_a_data_request_named_are_said_found_or_not(
 ) -> None:
     with sqlite_db.read() as session:
         next_order = 1 + (session.scalar(select(DemoOrder.id).order_by(DemoOrder.id.desc())) or 0)
-    files, _ = _export(sqlite_db, tmp_path, orders_requested=[str(next_order), "99"])
+    files, _ = export_hostile_customer(
+        sqlite_db, tmp_path, orders_requested=[str(next_order), "99"]
+    )
     html = files["index.html"].decode("utf-8")
     assert f"all your orders are included. Found: {next_order}. Not found in the shop: 99." in html
 
@@ -179,3 +146,45 @@ def test_a_reviewed_register_is_what_the_customer_reads_in_their_language(
     assert "<h3>Wofür der Shop Ihre Daten nutzt</h3>" in html
     assert "Tee verkaufen und liefern." in html
     assert f"1 Bestellung im Jahr {utcnow().year}" in html and "Staff" not in _visible_text(html)
+
+
+def test_metafields_draft_orders_and_store_credit_are_in_the_package(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    store = make_store(sqlite_db)
+    ada = add_demo_customer(sqlite_db, email="ada@example.com", orders=1)
+    add_demo_records(
+        sqlite_db,
+        ada.id,
+        metafields=[{"namespace": "loyalty", "key": "tier", "value": "=gold"}],
+        draft_orders=[
+            {"name": "#D1", "status": "INVOICE_SENT", "total": "42.00", "currency": "EUR"}
+        ],
+        store_credit=[{"balance": "12.50", "currency": "EUR"}],
+    )
+    request_id = open_access_request(sqlite_db, store, "ada@example.com", customer_id=str(ada.id))
+    with sqlite_db.write() as session:
+        session.get(Request, request_id).locale = "en"
+    granted = frozenset(s.handle for s in NEEDED)
+    with running_store(sqlite_db, scopes=granted) as server:
+        click_export(sqlite_db, request_id)
+        run_worker(sqlite_db, config_for(server, sqlite_db, tmp_path))
+    with sqlite_db.read() as session:
+        export = session.scalars(select(Export)).one()
+    files = read_package(Path(export.path))
+    assert rows(files["metafields.csv"]) == [
+        {"namespace": "loyalty", "key": "tier", "type": "single_line_text_field",
+         "value": "'=gold", "updated_at": rows(files["metafields.csv"])[0]["updated_at"]}
+    ]  # fmt: skip
+    [draft] = rows(files["draft_orders.csv"])
+    assert (draft["name"], draft["draft_status"], draft["total"]) == (
+        "#D1",
+        "INVOICE_SENT",
+        "42.00",
+    )
+    assert [r["balance"] for r in rows(files["store_credit.csv"])] == ["12.50"]
+    html = files["index.html"].decode("utf-8")
+    for heading in ("Your draft orders", "Your store credit", "Other fields the shop keeps"):
+        assert f"<h2>{heading}" in html, heading
+    assert "Invoice sent" in html and "€42.00" in html and "€12.50" in html and "=gold" in html
+    assert "<strong>Draft orders</strong>" not in html  # held, so not listed as missing

@@ -2,7 +2,7 @@
 
 from lib.core.models.base import Base, UTCDateTime, utcnow
 from lib.core.models.connections import StoreConnection
-from lib.core.models.demo_store import DemoCustomer, DemoLineItem, DemoOrder
+from lib.core.models.demo_store import DemoCustomer, DemoLineItem, DemoOrder, DemoRecord
 from lib.core.models.operations import (
     Delivery,
     Export,
@@ -38,6 +38,7 @@ __all__ = [
     "DemoCustomerPrivacy",
     "DemoLineItem",
     "DemoOrder",
+    "DemoRecord",
     "Export",
     "Job",
     "OutboxMail",

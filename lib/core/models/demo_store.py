@@ -7,6 +7,7 @@ them; Privacy Desk itself reads customers and orders through the store API like 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -71,3 +72,17 @@ class DemoLineItem(Base):
     sku: Mapped[str] = mapped_column(String(40))
     quantity: Mapped[int]
     price: Mapped[str] = mapped_column(Numeric(12, 2))
+
+
+class DemoRecord(Base):
+    """Another block Shopify holds about a demo customer, as the Admin API fields it serves:
+    `kind` is `metafield` (namespace, key, type, value), `draft_order` (name, status, total,
+    currency) or `store_credit` (balance, currency)."""
+
+    __tablename__ = "demo_records"
+
+    id: Mapped[int] = mapped_column(ShopifyId, primary_key=True, autoincrement=False)
+    customer_id: Mapped[int] = mapped_column(ShopifyId, ForeignKey("demo_customers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    created_at: Mapped[datetime]
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)

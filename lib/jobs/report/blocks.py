@@ -11,27 +11,46 @@ from collections.abc import Iterable
 
 from lib.core.i18n import N_
 from lib.jobs.report.html import Missing
+from lib.store.customer_data import SCOPES
 from lib.store.scopes import check_scopes
 
 MISSING_SCOPE = N_("the shop's app lacks Shopify's %(scope)s access, so it could not read them.")
 NOT_COLLECTED = N_("Privacy Desk does not collect them yet; ask the shop for them.")
 
+COLLECTED_BLOCKS: dict[str, str] = {
+    "draft_orders.csv": N_("Draft orders"),
+    "store_credit.csv": N_("Store credit"),
+    "metafields.csv": N_("Metafields (extra fields kept by the shop's apps)"),
+}
+"""The blocks Privacy Desk reads when the shop granted their scope (`customer_data.SCOPES`)."""
 NOT_COLLECTED_BLOCKS: tuple[tuple[str, str | None], ...] = (
-    (N_("Draft orders"), "read_draft_orders"),
     (N_("Abandoned checkouts"), "read_orders"),
-    (N_("Store credit"), "read_store_credit_accounts"),
     (N_("Gift cards"), "read_gift_cards"),
     (N_("Subscription contracts"), None),
-    (N_("Metafields (extra fields kept by the shop's apps)"), "read_customers"),
     (N_("Payments, refunds, deliveries and returns of each order"), "read_orders"),
 )
-"""Each block with the scope Shopify needs to read it (None: one the app does not ask for)."""
+"""Blocks not read yet, with the scope Shopify needs (None: one the app does not ask for)."""
+
+
+def _lacking(scopes: Iterable[str]) -> set[str]:
+    return {s.handle for s in check_scopes(scopes).missing}
+
+
+def collectable(scopes: Iterable[str]) -> tuple[str, ...]:
+    """The collected blocks' files whose scope the shop granted."""
+    lacking = _lacking(scopes)
+    return tuple(f for f in COLLECTED_BLOCKS if SCOPES[f] not in lacking)
 
 
 def missing_blocks(scopes: Iterable[str]) -> tuple[Missing, ...]:
     """What the package does not hold, given the scopes the shop granted."""
-    lacking = {s.handle for s in check_scopes(scopes).missing}
-    return tuple(
+    lacking = _lacking(scopes)
+    denied = tuple(
+        Missing(label, MISSING_SCOPE, SCOPES[file])
+        for file, label in COLLECTED_BLOCKS.items()
+        if SCOPES[file] in lacking
+    )
+    return denied + tuple(
         Missing(block, MISSING_SCOPE, scope) if scope in lacking else Missing(block, NOT_COLLECTED)
         for block, scope in NOT_COLLECTED_BLOCKS
     )

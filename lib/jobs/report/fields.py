@@ -85,6 +85,26 @@ FILES: dict[str, tuple[Field, ...]] = {
         _f("country_code", N_("Country code"), Kind.HIDDEN),
         _f("phone", N_("Phone number")),
     ),
+    "draft_orders.csv": (
+        _f("draft_order_id", N_("Order ID"), Kind.HIDDEN),
+        _f("name", N_("Draft order")),
+        _f("created_at", N_("Created on"), Kind.DAY),
+        _f("draft_status", N_("Status"), Kind.LABEL),
+        _f("total", N_("Total"), Kind.MONEY),
+        _f("currency", N_("Currency"), Kind.HIDDEN),
+    ),
+    "store_credit.csv": (
+        _f("account_id", N_("Account"), Kind.HIDDEN),
+        _f("balance", N_("Balance"), Kind.MONEY),
+        _f("currency", N_("Currency"), Kind.HIDDEN),
+    ),
+    "metafields.csv": (
+        _f("namespace", N_("Namespace")),
+        _f("key", N_("Key")),
+        _f("type", N_("Type"), Kind.HIDDEN),
+        _f("value", N_("Value")),
+        _f("updated_at", N_("Updated on"), Kind.INSTANT),
+    ),
     "requests.csv": (
         _f("reference", N_("Request")),
         _f("type", N_("Kind of request"), Kind.LABEL),

@@ -90,6 +90,8 @@ class ReportInput:
     missing: tuple[Missing, ...] = ()
     orders_requested: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    blocks: tuple[str, ...] = ()
+    """The other blocks read from the store (files of `customer_data.SCOPES`)."""
 
 
 def shown(value: object) -> str:
@@ -167,7 +169,7 @@ class Formats:
         if spec.kind is Kind.NUMBER:
             return self.number(value)
         if spec.kind is Kind.LABEL:
-            group = "status" if spec.name == "status" else spec.name
+            group = spec.name
             return label(group, str(value), self.locale)
         return shown(value)
 
@@ -330,6 +332,7 @@ def write_report(
         "missing": [(fmt._(m.block), fmt._(m.reason, scope=m.scope)) for m in report.missing],
         "requested": _requested(report.orders_requested, stats, fmt),
         "notes": [fmt._(n) for n in report.notes],
+        "blocks": report.blocks,
     }
     template = _env(report.locale).get_template("index.html.j2")
     with target.open("w", encoding="utf-8") as handle:

@@ -32,6 +32,11 @@ GROUPS: dict[str, dict[str, str]] = {
         "UNFULFILLED": N_("Not yet sent"),
         "REQUEST_DECLINED": N_("Declined"),
     },
+    "draft_status": {
+        "OPEN": N_("Open"),
+        "INVOICE_SENT": N_("Invoice sent"),
+        "COMPLETED": N_("Completed"),
+    },
     "marketing": {
         "SUBSCRIBED": N_("Subscribed"),
         "NOT_SUBSCRIBED": N_("Not subscribed"),

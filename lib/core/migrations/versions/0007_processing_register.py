@@ -1,4 +1,4 @@
-"""access answers: the per-store processing register (Art. 15 information)
+"""access answers: the per-store processing register (Art. 15 information), demo records
 
 Revision ID: 0007
 Revises: 0006
@@ -19,7 +19,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    """One register per store: its sections as JSON, who changed and who reviewed it, when."""
+    """One register per store (its sections as JSON, who changed and who reviewed it, when), and
+    the demo store's other blocks of a customer (metafields, draft orders, store credit)."""
     instant = lib.core.models.base.UTCDateTime(timezone=True)
     op.create_table(
         "processing_registers",
@@ -36,8 +37,26 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_processing_registers")),
         sa.UniqueConstraint("store_id", name=op.f("uq_processing_registers_store_id")),
     )
+    shopify_id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+    op.create_table(
+        "demo_records",
+        sa.Column("id", shopify_id, autoincrement=False, nullable=False),
+        sa.Column("customer_id", shopify_id, nullable=False),
+        sa.Column("kind", sa.String(length=24), nullable=False),
+        sa.Column("created_at", instant, nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["demo_customers.id"],
+            name=op.f("fk_demo_records_customer_id_demo_customers"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_demo_records")),
+    )
+    op.create_index(op.f("ix_demo_records_customer_id"), "demo_records", ["customer_id"])
 
 
 def downgrade() -> None:
-    """Drop the registers."""
+    """Drop the registers and the demo store's other blocks."""
+    op.drop_index(op.f("ix_demo_records_customer_id"), table_name="demo_records")
+    op.drop_table("demo_records")
     op.drop_table("processing_registers")
