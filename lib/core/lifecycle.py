@@ -24,6 +24,7 @@ from lib.core.deadlines import (
     regime_for,
 )
 from lib.core.enums import Channel, EventKind, RejectionCode, RequestType, Status
+from lib.core.identity import email_hash
 from lib.core.models import Request, Store, make_reference, utcnow
 
 S = Status
@@ -138,6 +139,7 @@ def open_request(
         country=new.country,
         subdivision=new.subdivision,
         email=new.email.strip().lower(),
+        email_hash=email_hash(new.email),
         name=new.name,
         customer_id=new.customer_id,
         received_at=at,
@@ -270,6 +272,25 @@ def extend(
     )
 
 
+REJECTION_MISFITS = {
+    RejectionCode.IDENTITY_NOT_VERIFIED: "the request is verified, so its identity is not in "
+    "doubt; choose another reason",
+    RejectionCode.NO_DATA_FOUND: "a shop/redact request erases the shop's data; "
+    "'no data found' does not answer it",
+}
+"""Why a reason does not fit a request (the customer would read a false statement)."""
+
+
+def rejection_codes(request: Request) -> tuple[RejectionCode, ...]:
+    """The reasons that can truthfully refuse `request` (the dashboard offers only these)."""
+    misfit = set()
+    if request.verified_at is not None:
+        misfit.add(RejectionCode.IDENTITY_NOT_VERIFIED)
+    if request.type == RequestType.SHOP_ERASURE:
+        misfit.add(RejectionCode.NO_DATA_FOUND)
+    return tuple(code for code in RejectionCode if code not in misfit)
+
+
 def reject(
     session: Session,
     request: Request,
@@ -288,6 +309,8 @@ def reject(
     if code is RejectionCode.OTHER and not (text and text.strip()):
         raise LifecycleError(f"{request.reference}: rejection code 'other' needs an explanation")
     _require_open(request, "reject")
+    if code not in rejection_codes(request):
+        raise LifecycleError(f"{request.reference}: {REJECTION_MISFITS[code]}")
     request.rejection_code = code
     request.rejection_text = text.strip() if text else None
     return transition(

@@ -19,8 +19,8 @@ from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 
-from lib.core import i18n, texts
-from lib.core.enums import OPEN_STATUSES, Status
+from lib.core import i18n, request_types, texts
+from lib.core.enums import OPEN_STATUSES, RequestType, Status
 from lib.core.i18n import N_
 from lib.core.models import Store
 from lib.intake.customers import customer_by_id
@@ -55,10 +55,24 @@ GUEST_ACCEPTED = N_(
 CUSTOMER_ACCEPTED = N_(
     "Thank you. Your request has been received and your data will be sent to you shortly."
 )
+ACCEPTED = {
+    RequestType.ERASURE: N_(
+        "Thank you. Your request to delete your data has been received. We will tell you by "
+        "email what happens and when."
+    ),
+}
+"""A logged-in customer's confirmation per type, where CUSTOMER_ACCEPTED does not fit."""
+BUTTONS = {
+    RequestType.ACCESS: N_("Request Data Export"),
+    RequestType.ERASURE: N_("Delete My Data"),
+}
+"""The page's button per request type (a new type adds its label here)."""
+NOT_OFFERED = N_("This store does not take this kind of request on this page.")
 ENTER_EMAIL = N_("Please enter your email address.")
 REFUSALS = frozenset(
     {
         ENTER_EMAIL,
+        NOT_OFFERED,
         N_("This email address is too long."),
         N_("Please log in to your account to request your data from this store."),
         N_(
@@ -90,6 +104,9 @@ class PageState(BaseModel):
     )
     customer_name: str | None = None
     notice: str | None = None
+    types: list[str] = Field(
+        default_factory=list, description="the request types this store offers on its page"
+    )
     locale: str = Field(
         default=i18n.html_lang(i18n.SOURCE_LOCALE),
         description="the language the page speaks (BCP 47, e.g. pt-BR); notice is in it",
@@ -101,7 +118,10 @@ class SubmitBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    type: Literal["access"] = Field(default="access", description="access = data export")
+    type: Literal["access", "erasure"] = Field(
+        default="access",
+        description="access = data export, erasure = delete my data (each if the store offers it)",
+    )
     email: str | None = Field(default=None, max_length=320)
 
     @field_validator("email")
@@ -136,7 +156,13 @@ def _state(request: Request, sf: Storefront, posted: str = "") -> dict[str, Any]
     locale = page_locale(request, sf, config, str(settings["shop_language"]), posted)
     store_name = store.name if store else sf.shop
     notice = NOTICES.get(request.query_params.get("notice", ""))
+    offered = request_types.offered(store.request_types if store else None)
     return {
+        "types": [
+            {"value": str(kind), "label": i18n.gettext(locale, BUTTONS[kind])}
+            for kind in offered
+            if kind in BUTTONS
+        ],
         "store_name": store_name,
         "mode": mode,
         "customer_name": customer.name if customer else None,
@@ -146,6 +172,13 @@ def _state(request: Request, sf: Storefront, posted: str = "") -> dict[str, Any]
         "languages": picker(sf, config, locale),
         "liquid_locale": Markup(LIQUID_LOCALE) if sf.liquid else None,  # noqa: S704 - ours
     }
+
+
+def offered_by(request: Request, shop: str) -> tuple[RequestType, ...]:
+    """The request types `shop`'s page offers (its row's choice, else the default)."""
+    with request.app.state.db.read() as session:
+        chosen = session.scalars(select(Store.request_types).where(Store.shop_domain == shop))
+        return request_types.offered(chosen.first())
 
 
 def _say(locale: str, exc: IntakeRefused | InvalidEmail) -> str:
@@ -193,19 +226,39 @@ def _render(
     )
 
 
+def _kind(state: dict[str, Any], raw: str) -> RequestType:
+    """The request type asked for, if the store offers it on its page, else IntakeRefused."""
+    if raw not in {t["value"] for t in state["types"]}:
+        raise IntakeRefused(403, NOT_OFFERED)
+    return RequestType(raw)
+
+
 def _submit(
-    request: Request, sf: Storefront, email: str | None, *, locale: str, kept: str | None
+    request: Request,
+    sf: Storefront,
+    email: str | None,
+    *,
+    locale: str,
+    kept: str | None,
+    kind: RequestType = RequestType.ACCESS,
 ) -> str:
     """Store the request with `kept` as its language; returns the message for the customer in
     `locale` or raises IntakeRefused."""
     db, config = request.app.state.db, request.app.state.config
-    where = {"shop": sf.shop, "address": sf.address, "locale": kept}
     if sf.customer_id is not None:
-        submit_logged_in(db, config, customer_id=sf.customer_id, **where)
-        return i18n.gettext(locale, CUSTOMER_ACCEPTED)
+        submit_logged_in(
+            db,
+            config,
+            customer_id=sf.customer_id,
+            shop=sf.shop,
+            address=sf.address,
+            locale=kept,
+            kind=kind,
+        )
+        return i18n.gettext(locale, ACCEPTED.get(kind, CUSTOMER_ACCEPTED))
     if email is None:
         raise IntakeRefused(422, ENTER_EMAIL)
-    submit_guest(db, config, email=email, **where)
+    submit_guest(db, config, email=email, shop=sf.shop, address=sf.address, locale=kept, kind=kind)
     return i18n.gettext(locale, GUEST_ACCEPTED)
 
 
@@ -226,6 +279,7 @@ async def page_submit(
     sf: Annotated[Storefront, Depends(storefront)],
     email: Annotated[str, Form(max_length=1000)] = "",
     locale: Annotated[str, Form(max_length=100)] = "",
+    type: Annotated[str, Form(max_length=32)] = "access",
 ) -> Response:
     """The form's post: logged in → one click; guest → email, then a verification mail.
 
@@ -237,8 +291,9 @@ async def page_submit(
         state = _state(request, sf, posted=locale)
         language = state["locale"]
         try:
+            kind = _kind(state, type)
             typed = None if sf.customer_id else normalise_email(email)
-            message = _submit(request, sf, typed, locale=language, kept=language)
+            message = _submit(request, sf, typed, locale=language, kept=language, kind=kind)
         except InvalidEmail as exc:
             context = _page(sf, state, error=_say(language, exc), email=email.strip()[:320])
             return _render(sf, context, 422)
@@ -259,6 +314,7 @@ def api_state(request: Request, sf: Annotated[Storefront, Depends(storefront)]) 
         mode=state["mode"],
         customer_name=state["customer_name"],
         notice=state["notice"],
+        types=[t["value"] for t in state["types"]],
         locale=i18n.html_lang(state["locale"]),
     )
 
@@ -287,7 +343,10 @@ async def api_submit(
 
     def work() -> Response:
         try:
-            message = _submit(request, sf, body.email, locale=language, kept=asked)
+            kind = RequestType(body.type)
+            if kind not in offered_by(request, sf.shop):
+                raise IntakeRefused(403, NOT_OFFERED)
+            message = _submit(request, sf, body.email, locale=language, kept=asked, kind=kind)
         except IntakeRefused as exc:
             headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
             detail = _say(language, exc)
@@ -368,7 +427,11 @@ def verify(request: Request, token: str = "") -> Response:
             return RedirectResponse(f"{prefix}?{urllib.parse.urlencode(shown)}", status_code=303)
         query = signed_query(config, result.shop, extra={STANDALONE[0]: STANDALONE[1], **shown})
         return RedirectResponse(f"{prefix}?{query}", status_code=303)
-    if result.outcome is VerifyOutcome.NOT_PENDING and Status(result.status) in OPEN_STATUSES:
+    if (
+        result.outcome is VerifyOutcome.NOT_PENDING
+        and result.status is not None
+        and Status(result.status) in OPEN_STATUSES
+    ):
         status, title, message = ALREADY_VERIFIED
     elif result.outcome is VerifyOutcome.NOT_PENDING:
         status, title, message = CLOSED

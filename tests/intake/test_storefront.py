@@ -191,7 +191,7 @@ def test_bodies_over_64_kib_are_refused_with_413_declared_or_chunked(intake: Int
     [
         ({"email": "no-at-sign"}, "valid email"),
         ({"email": "a@b.c", "extra": 1}, "extra"),
-        ({"type": "erasure", "email": "ada@example.com"}, "access"),
+        ({"type": "correction", "email": "ada@example.com"}, "access"),
         ({"email": "x" * 400 + "@example.com"}, "320"),
         ({}, "enter your email"),
     ],
@@ -223,6 +223,7 @@ def test_json_api_mirrors_the_page(intake: Intake) -> None:
         "customer_name": None,
         "notice": None,
         "locale": "en",
+        "types": ["access"],
     }
     customer = intake.http.get(intake.api_url("state", "101")).json()
     assert customer["mode"] == "logged_in" and customer["customer_name"] == "Ada Lovelace"
