@@ -9,6 +9,8 @@ from lib.dashboard.detail import find_request, request_detail
 from lib.dashboard.roles import Right
 from lib.dashboard.session import current_actor
 
+EXPORT_POLL_SECONDS = 2
+
 actor = current_actor()
 ui.guard(actor, Right.VIEW_REQUESTS)
 db = cached.db()
@@ -104,10 +106,20 @@ else:
     st.caption(":material/lock: Read-only for your role.")
 
 package = package_view.latest_package(db, request_id)
-if running:
+
+
+@st.fragment(run_every=EXPORT_POLL_SECONDS if running else None)
+def export_watch() -> None:
+    """While the export runs, look again every few seconds; redraw the page once it ends."""
+    if package_view.running_export(db, request_id) is None:
+        st.rerun()
     st.info(
         "An export is running: the package appears here when it is built.", icon=":material/sync:"
     )
+
+
+if running:
+    export_watch()
 if package is not None:
     with st.container(border=True):
         request_actions.package_panel(actor, state, package)

@@ -166,7 +166,8 @@ with st.container(horizontal=True, vertical_alignment="center"):
         on_click=lambda: st.session_state.update(pd_rq_page=query.page - 1),
     )
     st.markdown(
-        f"Page **{query.page + 1}** of **{pages:,}{'+' if capped else ''}** · {shown} requests"
+        f"Page **{query.page + 1}** of **{pages:,}{'+' if capped else ''}** · "
+        f"{labels.plural(shown, 'request')}"
     )
     st.button(
         "Next",
