@@ -22,7 +22,7 @@ from lib.core.settings import set_setting
 from lib.dashboard import report_links, reports, signin
 from lib.dashboard.queries import Scope, count_received
 from lib.dashboard.roles import Actor, Right, parse_role, require
-from lib.mail import notifications
+from lib.mail import decisions, notifications
 
 VERIFIABLE = frozenset({Status.RECEIVED, Status.PENDING_VERIFICATION})
 CLOSABLE = frozenset(
@@ -92,6 +92,8 @@ def extend(db: Database, actor: Actor, request_id: int, reason: str) -> None:
         lifecycle.extend(
             session, request, actor=actor.email, reason=reason, store_timezone=timezone
         )
+        if store is not None:
+            decisions.on_extended(session, request, store)  # Art. 12(3): always told
 
 
 def pause(db: Database, actor: Actor, request_id: int, reason: str) -> None:
@@ -118,6 +120,9 @@ def reject(db: Database, actor: Actor, request_id: int, code: str, text: str = "
     with db.write() as session:
         request = load_request(session, request_id)
         lifecycle.reject(session, request, actor=actor.email, code=code, text=text or None)
+        store = session.get(Store, request.store_id)
+        if store is not None:
+            decisions.on_rejected(session, request, store)  # Art. 12(4): always told
 
 
 def add_note(db: Database, actor: Actor, request_id: int, text: str) -> None:
@@ -137,6 +142,9 @@ def close(db: Database, actor: Actor, request_id: int, reason: str = "") -> None
         lifecycle.transition(
             session, request, Status.COMPLETED, actor=actor.email, reason=reason.strip() or None
         )
+        store = session.get(Store, request.store_id)
+        if store is not None:
+            decisions.on_completed(session, request, store)
 
 
 def change_settings(db: Database, actor: Actor, values: Mapping[str, Any]) -> list[str]:
