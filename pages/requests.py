@@ -105,7 +105,7 @@ if total == 0:
     st.stop()
 
 capped = total >= COUNT_CAP
-shown = f"{COUNT_CAP:,}+" if capped else f"{total:,}"
+shown = f"{COUNT_CAP:,}+ requests" if capped else labels.plural(total, "request")
 pages = max((total + size - 1) // size, query.page + 1)
 rows = cached.request_page(cached.url(), query, masked)
 if masked:
@@ -165,10 +165,7 @@ with st.container(horizontal=True, vertical_alignment="center"):
         disabled=query.page == 0,
         on_click=lambda: st.session_state.update(pd_rq_page=query.page - 1),
     )
-    st.markdown(
-        f"Page **{query.page + 1}** of **{pages:,}{'+' if capped else ''}** · "
-        f"{labels.plural(shown, 'request')}"
-    )
+    st.markdown(f"Page **{query.page + 1}** of **{pages:,}{'+' if capped else ''}** · {shown}")
     st.button(
         "Next",
         key="pd_rq_next",
