@@ -145,3 +145,27 @@ def test_the_import_contract_catches_an_upward_import(
     result = _lint_imports(tmp_path, config)
     assert result.returncode == 1, result.stdout[-2000:]
     assert "BROKEN" in result.stdout
+
+
+def _test_module_imports(root: Path) -> list[str]:
+    """'importer -> imported' for every module under `root`/tests that imports a test module
+    (tests/**/test_*.py): what tests share lives in tests/helpers/ instead."""
+    found = []
+    for path in sorted((root / "tests").rglob("*.py")):
+        for name in _imports(path):
+            if name.startswith("tests.") and name.rsplit(".", 1)[-1].startswith("test_"):
+                found.append(f"{path.relative_to(root)} -> {name}")
+    return found
+
+
+def test_no_test_module_imports_another() -> None:
+    assert _test_module_imports(PROJECT_ROOT) == []
+
+
+def test_a_test_module_imported_by_another_is_found(tmp_path: Path) -> None:
+    """Control: the check names the importer and the test module it imports."""
+    (tmp_path / "tests" / "jobs").mkdir(parents=True)
+    (tmp_path / "tests" / "jobs" / "test_export.py").write_text("def helper():\n    pass\n")
+    (tmp_path / "tests" / "test_other.py").write_text("from tests.jobs.test_export import helper\n")
+    (tmp_path / "tests" / "test_fine.py").write_text("from tests.helpers.export import rows\n")
+    assert _test_module_imports(tmp_path) == ["tests/test_other.py -> tests.jobs.test_export"]

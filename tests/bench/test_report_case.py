@@ -15,12 +15,12 @@ from lib.bench.report_case import _inline_sqlite, _sqlite_shell, _statement
 from lib.core.db import Database
 from lib.dashboard.queries import Scope
 from lib.dashboard.reports import register_query, request_csv
-from tests.dashboard.test_reports import report_db  # noqa: F401  (fixture)
+from tests.helpers.reports import seed_report_requests
 
 
 @pytest.mark.parametrize("db", ["sqlite"], indirect=True)
-def test_baseline_is_the_plain_select_not_the_packed_one(report_db, tmp_path):  # noqa: F811
-    db: Database = report_db
+def test_baseline_is_the_plain_select_not_the_packed_one(db: Database, tmp_path):
+    seed_report_requests(db)
     sent = capture(db, lambda: b"".join(request_csv(db, Scope())))
     baseline = _statement(db.url)
     assert [s.sql for s in sent] != [baseline.sql]

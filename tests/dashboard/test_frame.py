@@ -3,19 +3,19 @@ and a smoke test over every file in pages/."""
 
 from __future__ import annotations
 
-import tomllib
-
 import pytest
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
+from lib.core import lifecycle
+from lib.core.enums import Channel, RequestType
+from lib.core.lifecycle import NewRequest
+from lib.core.models import Store
 from lib.dashboard import actions
 from lib.dashboard.roles import RIGHTS, Role
 from lib.dashboard.ui import PAGES
 from tests.dashboard.conftest import PROJECT, actor, claims, page
-
-EXAMPLE = tomllib.loads((PROJECT / ".streamlit/secrets.toml.example").read_text())
-AUTH = EXAMPLE["auth"]  # the committed example is what st.login needs
+from tests.helpers.sign_in import AUTH, EXAMPLE
 
 
 def test_secrets_example_configures_sign_in_and_bootstrap_admins() -> None:
@@ -62,12 +62,30 @@ def test_a_page_reached_by_url_still_refuses_the_role(seeded):
 
 
 def test_store_picker_filters_the_overview(seeded):
+    """Two stores with different numbers: the figure changes with the store picked."""
+    with seeded.db.write() as session:
+        other = Store(shop_domain="second-shop.myshopify.com", name="Second Shop", timezone="UTC")
+        session.add(other)
+        session.flush()
+        fields = NewRequest(
+            store=other,
+            type=RequestType.ACCESS,
+            channel=Channel.GUEST,
+            email="second@example.com",
+        )
+        lifecycle.open_request(session, fields, actor="customer")
+        other_id = other.id
     at = frame().run()
-    assert at.metric[0].value == "4"
-    picker = at.sidebar.selectbox(key="pd_store_id_pick")
-    assert picker.options == ["All stores", "Demo Shop"]
-    picker.set_value(seeded.store.id).run()
-    assert at.metric[0].value == "4"
+    assert at.metric[0].value == "5"
+    assert at.sidebar.selectbox(key="pd_store_id_pick").options == [
+        "All stores",
+        "Demo Shop",
+        "Second Shop",
+    ]
+    for store_id, open_requests in ((seeded.store.id, "4"), (other_id, "1")):
+        at = frame().run()
+        at.sidebar.selectbox(key="pd_store_id_pick").set_value(store_id).run()
+        assert at.metric[0].value == open_requests
 
 
 def test_open_a_request_from_the_table(seeded):

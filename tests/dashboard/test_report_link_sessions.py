@@ -11,7 +11,7 @@ from lib.dashboard import actions, signin
 from lib.dashboard.queries import Scope
 from lib.dashboard.roles import Role
 from tests.dashboard.conftest import Seeded, actor, seed_requests, signed_in
-from tests.dashboard.test_report_links import ALL, BASE, config_for, serving, state
+from tests.helpers.report_links import ALL, BASE, config_for, serving, state
 
 ADMIN_EMAIL = "admin@shop.example"
 

@@ -8,64 +8,27 @@ import csv
 import io
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 
-import httpx
 import pytest
-from sqlalchemy import func, select
-from starlette.applications import Starlette
+from sqlalchemy import select
 
 from lib.core.config import Config
 from lib.core.db import Database
-from lib.core.models import RequestEvent, UsedToken, utcnow
+from lib.core.models import RequestEvent, utcnow
 from lib.dashboard import actions, report_links
 from lib.dashboard.queries import Scope
 from lib.dashboard.report_links import LINK_SECONDS, ReportGrant
-from lib.dashboard.reports import COLUMNS, request_csv
+from lib.dashboard.reports import request_csv
 from lib.dashboard.roles import PermissionDenied, Role
-from lib.dashboard.server import report_routes
 from lib.security import issue_token
 from tests.dashboard.conftest import Seeded, actor, seed_requests, signed_in
-from tests.servers import serve_in_thread
-
-BASE = "desk"
-ALL = tuple(COLUMNS)
+from tests.helpers.report_links import ALL, BASE, config_for, serving, state
 
 
 @pytest.fixture
 def seeded_db(db: Database) -> Seeded:
     return seed_requests(db)
-
-
-def config_for(db: Database) -> Config:
-    return Config(database_url=db.url, token_secret="report-link-test-secret")
-
-
-@contextmanager
-def serving(
-    db: Database,
-    *,
-    sign_in: bool = False,
-    admins: tuple[str, ...] = (),
-    local_ok: bool = True,
-    config: Config | None = None,
-) -> Iterator[httpx.Client]:
-    """The report route under uvicorn on 127.0.0.1, as `dashboard_server.py` mounts it."""
-    config = config or config_for(db)
-    app = Starlette(
-        routes=report_routes(
-            BASE,
-            db=lambda: db,
-            config=lambda: config,
-            sign_in=lambda: sign_in,
-            admins=lambda: admins,
-            local_ok=lambda: local_ok,
-        )
-    )
-    with serve_in_thread(app) as base, httpx.Client(base_url=base, timeout=30) as client:
-        yield client
 
 
 EVERYTHING = Scope()
@@ -84,14 +47,6 @@ def signed(db: Database, grant: ReportGrant, now: float | None = None) -> str:
     or an old page): the route must check it on its own."""
     token = report_links.issue(config_for(db), grant, now)
     return report_links.link_url(token, BASE)
-
-
-def state(db: Database) -> tuple[int, int]:
-    """(audit events, used tokens): what a refused link must leave alone."""
-    with db.read() as session:
-        events = session.scalar(select(func.count()).select_from(RequestEvent))
-        used = session.scalar(select(func.count()).select_from(UsedToken))
-    return events, used
 
 
 def last_event(db: Database) -> RequestEvent:

@@ -16,7 +16,7 @@ from lib.dashboard import actions, signin
 from lib.dashboard.roles import Role
 from lib.dashboard.signin import SESSION_IDLE, SignInRefused
 from tests.dashboard.conftest import ISSUER, actor, claims, page
-from tests.dashboard.test_frame import AUTH
+from tests.helpers.sign_in import AUTH
 
 ADMIN = actor(Role.ADMIN)
 

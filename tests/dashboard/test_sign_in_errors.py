@@ -22,7 +22,7 @@ from lib.dashboard.signin_errors import (
 )
 from lib.security import issue_token
 from tests.dashboard.conftest import page
-from tests.dashboard.test_frame import AUTH
+from tests.helpers.sign_in import AUTH
 from tests.servers import serve_in_thread
 
 

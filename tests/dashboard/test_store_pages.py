@@ -21,7 +21,7 @@ from lib.store.demo_data import add_demo_customer
 from lib.store.scopes import NEEDED
 from tests.conftest import make_store
 from tests.dashboard.conftest import actor, page
-from tests.jobs.test_export import run_worker
+from tests.helpers.export import run_worker
 from tests.store.helpers import TOKEN, config_for, request_row, running_store
 
 
@@ -74,7 +74,7 @@ def test_merchant_exports_a_customer_then_delivers_and_revokes(shop):
     assert at.dataframe[1].value["delivery_state"].tolist() == ["not delivered"]
     assert at.button(key="pd_ex_revoke").disabled
     at.button(key="pd_ex_deliver").click().run()
-    at.button(key="pd_ex_deliver_ok").click().run()
+    at.button(key="pd_dlg_deliver_ok").click().run()
     assert [s.value for s in at.success] == ["Download link sent"]
     with shop.db.read() as session:
         export = session.scalars(select(Export)).one()

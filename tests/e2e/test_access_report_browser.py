@@ -7,13 +7,13 @@ from pathlib import Path
 
 from lib.core.db import Database
 from tests.e2e.conftest import SCREENSHOTS
-from tests.jobs.test_access_report import HOSTILE_NAME, HOSTILE_TITLE, _export
+from tests.helpers.access_report import HOSTILE_NAME, HOSTILE_TITLE, export_hostile_customer
 
 
 def test_hostile_values_are_inert_in_the_browser_and_the_report_prints(
     browser, sqlite_db: Database, tmp_path: Path
 ) -> None:
-    files, _ = _export(sqlite_db, tmp_path)
+    files, _ = export_hostile_customer(sqlite_db, tmp_path)
     report = tmp_path / "index.html"
     report.write_bytes(files["index.html"])
     context = browser.new_context(viewport={"width": 1100, "height": 1400}, timezone_id="UTC")

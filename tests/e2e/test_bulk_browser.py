@@ -14,7 +14,7 @@ from lib.core.enums import Channel, EventKind, RequestType
 from lib.core.lifecycle import NewRequest
 from lib.core.models import RequestEvent, Store
 from tests.e2e.conftest import Stack
-from tests.e2e.test_dashboard_browser import SETTLED, be, go, open_dashboard
+from tests.helpers.browser import SETTLED, be, go, open_dashboard
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 COUNT = 500

@@ -38,8 +38,8 @@ from lib.store.connection import connect_client_credentials
 from lib.store.demo_consent import host_parameter
 from lib.store.demo_data import add_demo_customer
 from tests.e2e.conftest import Stack
-from tests.e2e.test_dashboard_browser import go, shot
-from tests.jobs.test_export import read_package, rows
+from tests.helpers.browser import go, shot
+from tests.helpers.export import read_package, rows
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # real processes and a browser
 TOKEN_LIFETIME_S = 3

@@ -12,6 +12,7 @@ import time
 from lib.core.audit import append_event
 from lib.core.db import Database
 from lib.jobs.worker import JobContext, Worker
+from tests.helpers.idle_worker import run_until_idle
 
 
 def record(context: JobContext) -> dict[str, str]:
@@ -25,12 +26,7 @@ def record(context: JobContext) -> dict[str, str]:
 def main() -> None:
     db = Database(sys.argv[1])
     worker = Worker(db, {"count": record}, poll_seconds=0.05)
-    idle_since = time.monotonic()
-    while time.monotonic() - idle_since < 2.0:
-        if worker.run_once():
-            idle_since = time.monotonic()
-        else:
-            time.sleep(0.05)
+    run_until_idle(worker)
 
 
 if __name__ == "__main__":

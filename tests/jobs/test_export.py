@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import pyzipper
 from sqlalchemy import func, select
 
 from lib.core.audit import verify_chain
@@ -30,13 +29,12 @@ from lib.core.models import (
     Store,
 )
 from lib.core.settings import set_setting
-from lib.jobs.exports import export_customer, package_passphrase, request_export
-from lib.jobs.handlers import job_handlers
+from lib.jobs.exports import export_customer, package_passphrase
 from lib.jobs.package import COLUMNS
-from lib.jobs.worker import Worker
 from lib.store.demo_data import add_demo_customer
 from lib.store.demo_server import DemoStoreServer
 from tests.conftest import make_store
+from tests.helpers.export import click_export, read_package, rows, run_worker
 from tests.store.helpers import config_for, open_access_request, request_row, running_store
 
 FILES = {"index.html", "customer.json", *COLUMNS, "README.txt", "manifest.json"}
@@ -46,31 +44,6 @@ FILES = {"index.html", "customer.json", *COLUMNS, "README.txt", "manifest.json"}
 def demo(db: Database) -> Iterator[DemoStoreServer]:
     with running_store(db) as server:
         yield server
-
-
-def run_worker(db: Database, config, rounds: int = 20) -> Worker:
-    worker = Worker(db, job_handlers(config))
-    for _ in range(rounds):
-        if not worker.run_once():
-            break
-    return worker
-
-
-def click_export(db: Database, request_id: int, actor: str = "merchant@shop.test"):
-    with db.write() as session:
-        job, created = request_export(session, session.get(Request, request_id), actor)
-        return job.id, created
-
-
-def read_package(path: Path, passphrase: str | None = None) -> dict[str, bytes]:
-    with pyzipper.AESZipFile(path) as archive:
-        if passphrase:
-            archive.setpassword(passphrase.encode())
-        return {name: archive.read(name) for name in archive.namelist()}
-
-
-def rows(data: bytes) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))
 
 
 def test_package_holds_every_order_and_line_item_of_the_customer(

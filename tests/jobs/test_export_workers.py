@@ -21,7 +21,7 @@ from lib.core.models import Export, Job, Request, RequestEvent, utcnow
 from lib.jobs.exports import request_export
 from lib.store.demo_data import add_demo_customer
 from tests.conftest import make_store
-from tests.jobs.test_export import click_export, read_package, rows
+from tests.helpers.export import click_export, read_package, rows
 from tests.store.helpers import (
     config_env,
     config_for,

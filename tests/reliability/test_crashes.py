@@ -17,7 +17,7 @@ import os
 import signal
 import threading
 from collections import Counter
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -31,8 +31,8 @@ from lib.core.enums import MailStatus
 from lib.core.models import OutboxMail, Request, RequestEvent, utcnow
 from lib.intake.links import signed_query
 from lib.mail.delivery import message_id
-from lib.mail.outbox import queue_mail
 from tests.conftest import make_store
+from tests.helpers.outbox import queue_mails
 from tests.mail.smtp_sink import SmtpSink
 from tests.reliability.processes import environment, record, running, start_intake, start_worker
 from tests.store.helpers import config_for, running_store, wait_until
@@ -138,30 +138,6 @@ class HoldingSink(SmtpSink):
             while not self.release.is_set():
                 await asyncio.sleep(0.01)
         return answer
-
-
-def queue_mails(db: Database, count: int) -> list[str]:
-    """`count` customer mails in the outbox (dedupe keys crash:0…), as the intake queues them."""
-    keys = [f"crash:{n}" for n in range(count)]
-    store = {"name": "Demo Shop", "contact_email": "owner@demo-shop.test"}
-    with db.write() as session:
-        for n, key in enumerate(keys):
-            request = {"name": f"C{n}", "type_label": "a copy of your data",
-                       "reference": f"DSR-2026-{n:06d}", "due_on": "2026-03-02",
-                       "due_date": date(2026, 3, 2)}  # fmt: skip
-            queue_mail(
-                session,
-                template="received",
-                to=f"customer{n}@example.com",
-                context={
-                    "store": store,
-                    "request": request,
-                    "verified": False,
-                    "opening": "Demo Shop has received your request.",
-                },
-                dedupe_key=key,
-            )
-    return keys
 
 
 def _mail_state(db: Database) -> dict[str, tuple[str, int]]:

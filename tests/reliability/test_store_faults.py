@@ -26,10 +26,10 @@ from lib.mail.delivery import deliver_pending
 from lib.store.demo_data import add_demo_customer
 from tests.conftest import make_store
 from tests.dashboard.conftest import page
-from tests.jobs.test_export import click_export, read_package, rows
+from tests.helpers.export import click_export, read_package, rows
+from tests.helpers.outbox import queue_mails
 from tests.mail.smtp_sink import SmtpSink
 from tests.reliability.processes import record
-from tests.reliability.test_crashes import queue_mails
 from tests.store.helpers import (
     config_for,
     job_row,

@@ -25,7 +25,7 @@ from lib.core.models import DemoLineItem, DemoOrder, Export, Store
 from lib.dashboard.queries import Scope
 from lib.dashboard.reports import request_csv, write_request_csv
 from lib.store.demo_data import add_demo_customer
-from tests.jobs.test_export import click_export, read_package, run_worker
+from tests.helpers.export import click_export, read_package, run_worker
 from tests.store.helpers import config_for, open_access_request, running_store
 
 OWASP = (

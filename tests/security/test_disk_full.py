@@ -21,7 +21,7 @@ from lib.core.enums import JobStatus
 from lib.core.models import Job
 from lib.store.demo_data import add_demo_customer
 from tests.conftest import make_store
-from tests.jobs.test_export import click_export, run_worker
+from tests.helpers.export import click_export, run_worker
 from tests.store.helpers import config_for, open_access_request, running_store
 
 REAL_OPEN = Path.open

@@ -17,8 +17,8 @@ import pytest
 from lib.core.db import Database
 from lib.intake.links import signed_query
 from lib.security import sign_webhook
+from tests.helpers.delivery import Ready, build_ready
 from tests.intake.conftest import SHOP, running_intake
-from tests.jobs.test_delivery import Ready, build_ready
 
 LEAKY = ("Traceback", "sqlite", "no such table", "OperationalError", "SELECT", "INSERT", ".py")
 

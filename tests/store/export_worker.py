@@ -6,23 +6,17 @@ exits after two idle seconds.
 
 from __future__ import annotations
 
-import time
-
 from lib.core.config import get_config
 from lib.core.db import Database
 from lib.jobs.handlers import job_handlers
 from lib.jobs.worker import Worker
+from tests.helpers.idle_worker import run_until_idle
 
 
 def main() -> None:
     config = get_config()
     worker = Worker(Database(config.database_url), job_handlers(config), poll_seconds=0.05)
-    idle_since = time.monotonic()
-    while time.monotonic() - idle_since < 2.0:
-        if worker.run_once():
-            idle_since = time.monotonic()
-        else:
-            time.sleep(0.05)
+    run_until_idle(worker)
 
 
 if __name__ == "__main__":
