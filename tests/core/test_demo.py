@@ -73,6 +73,7 @@ def _reset(db: Database) -> None:
             "requests",
             "demo_line_items",
             "demo_orders",
+            "demo_records",
             "demo_customers",
             "setting_changes",
             "settings",

@@ -1,4 +1,5 @@
-"""The demo store's own data: customers, orders and line items, seeded once per installation.
+"""The demo store's own data: customers, orders, line items and their other blocks (metafields,
+draft orders, store credit), seeded once per installation.
 
 Customers follow the shops' country mix with the names, streets and phone numbers of their
 country (and a share of right-to-left, emoji and combining-mark names); orders are spread over
@@ -7,6 +8,7 @@ each customer's life, with a few heavy buyers and `HEAVY_EMAIL` with exactly `HE
 
 from __future__ import annotations
 
+import json
 import random
 import sys
 import unicodedata
@@ -42,6 +44,7 @@ ORDER_COLUMNS = words(
     "total_price shipping_city shipping_address1 shipping_zip shipping_country"
 )
 LINE_ITEM_COLUMNS = ("id", "order_id", "title", "sku", "quantity", "price")
+RECORD_COLUMNS = ("id", "customer_id", "kind", "created_at", "payload")
 
 
 def _slug(value: str) -> str:
@@ -85,17 +88,52 @@ def ensure_store_data(
         }
     if existing:
         return 0, 0, 0
-    ids = {k: max(first, (next_ids[k] or 0) + 1) for k, first in SHOPIFY_IDS.items()}
+    ids = {
+        k: max(first, (next_ids[k] or 0) + 1) for k, first in SHOPIFY_IDS.items() if k in next_ids
+    }
     if progress:
         print(f"seeding the demo store: {customers_for(requests):,} customers …", file=sys.stderr)
     customers, orders, items = store_rows(
         customers_for(requests), seed, now_us, ids, "" if db.is_sqlite else "+00"
     )
+    with db.read() as session:
+        first_record = (session.scalar(text("SELECT MAX(id) FROM demo_records")) or 0) + 1
+    records = record_rows(customers, seed, max(first_record, SHOPIFY_IDS["record"]))
     with db.write_connection() as conn, conn.begin():
         insert_rows(conn, "demo_customers", CUSTOMER_COLUMNS, customers)
         insert_rows(conn, "demo_orders", ORDER_COLUMNS, orders)
         insert_rows(conn, "demo_line_items", LINE_ITEM_COLUMNS, items)
+        insert_rows(conn, "demo_records", RECORD_COLUMNS, records)
     return len(customers), len(orders), len(items)
+
+
+def record_rows(
+    customers: list[tuple[Any, ...]], seed: int, first_id: int
+) -> list[tuple[Any, ...]]:
+    """The customers' other blocks (`demo_records`): a loyalty metafield for every third
+    customer, a draft order for every eighth, store credit for every sixth, all three for the
+    heavy buyer. Drawn from a random stream of their own, so the rows above stay as they were."""
+    rnd = random.Random(f"demo-store-records/{seed}")
+    rows: list[tuple[Any, ...]] = []
+    for index, customer in enumerate(customers):
+        number, created, currency = customer[0], customer[-1], WORLD[customer[6]].currency
+        blocks = []
+        if index % 3 == 0:
+            tier = rnd.choice(("bronze", "silver", "gold"))
+            blocks.append(("metafield", {"namespace": "loyalty", "key": "tier", "value": tier}))
+        if index % 8 == 0:
+            total = f"{rnd.randrange(1500, 25000) / 100:.2f}"
+            status = rnd.choice(("OPEN", "INVOICE_SENT", "COMPLETED"))
+            blocks.append(
+                ("draft_order", {"name": f"#D{index + 1}", "status": status, "total": total,
+                                 "currency": currency})
+            )  # fmt: skip
+        if index % 6 == 0:
+            balance = f"{rnd.randrange(500, 5000) / 100:.2f}"
+            blocks.append(("store_credit", {"balance": balance, "currency": currency}))
+        for kind, payload in blocks:
+            rows.append((first_id + len(rows), number, kind, created, json.dumps(payload)))
+    return rows
 
 
 def store_rows(

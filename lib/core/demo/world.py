@@ -16,6 +16,7 @@ SHOPIFY_IDS = {
     "customer": 7_000_000_000_001,
     "order": 5_000_000_000_001,
     "line_item": 14_000_000_000_001,
+    "record": 22_000_000_000_001,
 }
 """First ids, like Shopify's numeric ids (64-bit)."""
 EXPIRE_AFTER_DAYS = 14  # settings: unverified_expiry_days
