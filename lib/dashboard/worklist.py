@@ -176,6 +176,7 @@ def request_page(db: Database, q: RequestQuery, *, masked: bool) -> pd.DataFrame
         None if done is not None else (due - q.today).days
         for due, done in zip(columns["due_on"], closed, strict=True)
     ]
+    columns["owner_email"] = [owner or "" for owner in columns["owner_email"]]  # not "None"
     if masked:
         columns["email"] = [mask_email(e) for e in columns["email"]]
         columns["name"] = [mask_name(n) for n in columns["name"]]

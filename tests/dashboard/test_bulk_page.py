@@ -52,6 +52,7 @@ def test_the_menu_offers_only_what_the_role_may_do(seeded: Seeded):
 
 def test_my_requests_filter(seeded: Seeded):
     at = page("pages/requests.py", Role.ADMIN).run()
+    assert set(at.dataframe[0].value["owner_email"]) == {""}  # nobody's: empty, not "None"
     at.selectbox(key="pd_rq_owner").set_value("admin@localhost").run()
     assert any("No request matches" in i.value for i in at.info)
     with seeded.db.read() as session:
