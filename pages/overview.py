@@ -112,3 +112,10 @@ if distribution.empty:
 else:
     deadlines = overview.legal_days(sorted(distribution["regime"].unique()))
     st.altair_chart(charts.response_times(distribution, deadlines), width="stretch")
+    by_type = overview.response_by_type(data.histogram)
+    type_deadlines = overview.type_legal_days(data.histogram)
+    st.altair_chart(charts.response_times(by_type, type_deadlines, by="type"), width="stretch")
+    st.caption(
+        "Per type, the red rule is the shortest deadline among the laws it was answered under "
+        "(an opt-out under CCPA: 15 business days, about 21 calendar days)."
+    )

@@ -48,8 +48,10 @@ def weekly_volume(frame: pd.DataFrame, by: str, title: str) -> alt.Chart:
     )
 
 
-def response_times(distribution: pd.DataFrame, deadlines: pd.DataFrame) -> alt.FacetChart:
-    """Days to respond per regime, one panel each, with the legal deadline as a red rule."""
+def response_times(
+    distribution: pd.DataFrame, deadlines: pd.DataFrame, by: str = "regime"
+) -> alt.FacetChart:
+    """Days to respond per `by` (regime or type), one panel each, the deadline as a red rule."""
     bars = (
         alt.Chart()
         .mark_bar(color="#2f5d8a")
@@ -70,12 +72,12 @@ def response_times(distribution: pd.DataFrame, deadlines: pd.DataFrame) -> alt.F
             ],
         )
     )
-    merged = _named(distribution.merge(deadlines, on="regime", how="left"), "regime", "regime")
+    merged = _named(distribution.merge(deadlines, on=by, how="left"), by, by)
     return (
         alt.layer(bars, rule, data=merged)
         .properties(width=250, height=150)
-        .facet(facet=alt.Facet("regime:N", title=None), columns=3)
-        .properties(title="Response time per regime (red: legal deadline, days)")
+        .facet(facet=alt.Facet(f"{by}:N", title=None), columns=3)
+        .properties(title=f"Response time per {by} (red: legal deadline, days)")
         .resolve_scale(y="independent")
     )
 

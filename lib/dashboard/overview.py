@@ -11,7 +11,7 @@ from datetime import date
 
 import pandas as pd
 
-from lib.core.deadlines import RULES, DeadlineState, Regime
+from lib.core.deadlines import REQUEST_TYPES, RULES, DeadlineState, Regime, RegimeRule, rule_for
 from lib.dashboard.queries import GUEST, weighted_median
 
 STATE_LABELS: dict[str, str] = {
@@ -100,6 +100,40 @@ def legal_days(regimes: list[str]) -> pd.DataFrame:
         days = rule.period * 30 if rule.unit == "months" else rule.period
         rows.append({"regime": regime, "deadline_days": days, "label": rule.label})
     return pd.DataFrame(rows, columns=["regime", "deadline_days", "label"])
+
+
+def _days(rule: RegimeRule) -> int:
+    """A rule's first period in calendar days (a month as 30, 5 business days as 7)."""
+    if rule.unit == "months":
+        return rule.period * 30
+    if rule.unit == "business_days":
+        return -(-rule.period * 7 // 5)
+    return rule.period
+
+
+def response_by_type(histogram: pd.DataFrame) -> pd.DataFrame:
+    """Answered requests per request type and whole days to respond."""
+    return histogram.groupby(["type", "days"], as_index=False)["requests"].sum()
+
+
+def type_legal_days(histogram: pd.DataFrame) -> pd.DataFrame:
+    """Per request type, the shortest first period of the regimes it was answered under
+    (`lib.core.deadlines.rule_for`: CCPA opt-outs 15 business days, appeals per state)."""
+    rows = []
+    pairs = histogram[["regime", "type"]].drop_duplicates()
+    for kind, group in pairs.groupby("type"):
+        if kind not in REQUEST_TYPES:
+            continue
+        rules = []
+        for regime in group["regime"]:
+            try:
+                rules.append(rule_for(Regime(regime), str(kind)))
+            except ValueError:
+                continue
+        if rules:
+            rule = min(rules, key=_days)
+            rows.append({"type": kind, "deadline_days": _days(rule), "label": rule.label})
+    return pd.DataFrame(rows, columns=["type", "deadline_days", "label"])
 
 
 def verification_funnel(volume: pd.DataFrame) -> pd.DataFrame:

@@ -27,7 +27,8 @@ def _key_elements(at, path: str, role: Role, refs: dict[str, str]) -> None:
         assert titles == ["Overview"]
         assert [m.label for m in at.metric][:3] == ["Open", "Due within 7 days", "Overdue"]
         assert at.metric[0].value == "4"
-        assert len(at.get("vega_lite_chart")) == 5  # volume ×2, days left, funnel, response
+        # volume ×2, days left, funnel, response time per regime and per type
+        assert len(at.get("vega_lite_chart")) == 6
     elif path == "pages/requests.py":
         table = at.dataframe[0].value
         assert refs["overdue"] == table["reference"].iloc[0]
