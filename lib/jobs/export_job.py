@@ -55,7 +55,13 @@ from lib.store.api import (
     orders_page_size,
 )
 from lib.store.bulk import BulkUnavailable, order_batches, run_orders_query, stream_lines
-from lib.store.client import CustomerNotFound, ShopifyClient, StoreError, StoreUnavailable
+from lib.store.client import (
+    CustomerNotFound,
+    ShopifyClient,
+    StoreError,
+    StoreQueryError,
+    StoreUnavailable,
+)
 from lib.store.connection import StoreNeedsReconnect
 
 WORK_DIR = ".work"
@@ -137,9 +143,15 @@ def _build(
         else:
             _paced_orders(ctx, client, writer, customer_id, orders)
         scopes = tuple(access_scopes(client))
-        blocks = collectable(scopes)
+        blocks, unread = collectable(scopes), []
         for file in blocks:
-            writer.block(file, customer_data.rows(client, file, customer_id))
+            try:
+                rows = list(customer_data.rows(client, file, customer_id))  # a block is small
+            except StoreQueryError as exc:  # named in the package, the rest still answers
+                log.warning("export %s: %s not read (%s)", request.reference, file, exc)
+                unread.append(file)
+                continue
+            writer.block(file, rows)
         writer.own_records(own[0])
         info = PackageInfo(
             reference=request.reference or str(request.id),
@@ -152,8 +164,8 @@ def _build(
             locale=_language(ctx, request, profile),
             shop_name=store.name,
             register=own[1],
-            missing=missing_blocks(scopes),
-            blocks=blocks,
+            missing=missing_blocks(scopes, unread),
+            blocks=tuple(f for f in blocks if f not in unread),
             orders_requested=requested,
         )
         passphrase = derive_passphrase(config.token_secret, name) if encrypt else None

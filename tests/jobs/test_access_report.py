@@ -21,7 +21,7 @@ from lib.store.scopes import NEEDED
 from tests.conftest import make_store
 from tests.helpers.access_report import HOSTILE_TITLE, export_hostile_customer
 from tests.helpers.export import click_export, read_package, rows, run_worker
-from tests.store.helpers import config_for, open_access_request, running_store
+from tests.store.helpers import config_for, open_access_request, post, running_store
 
 RAW_ENUM = re.compile(
     r"\b(PAID|PENDING|REFUNDED|FULFILLED|UNFULFILLED|PARTIALLY_FULFILLED|SUBSCRIBED|"
@@ -188,3 +188,27 @@ def test_metafields_draft_orders_and_store_credit_are_in_the_package(
         assert f"<h2>{heading}" in html, heading
     assert "Invoice sent" in html and "€42.00" in html and "€12.50" in html and "=gold" in html
     assert "<strong>Draft orders</strong>" not in html  # held, so not listed as missing
+
+
+def test_a_block_the_shop_refuses_is_named_and_the_package_still_made(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    store = make_store(sqlite_db)
+    ada = add_demo_customer(sqlite_db, email="ada@example.com", orders=2)
+    add_demo_records(sqlite_db, ada.id, metafields=[{"namespace": "a", "key": "b", "value": "c"}])
+    request_id = open_access_request(sqlite_db, store, "ada@example.com", customer_id=str(ada.id))
+    with sqlite_db.write() as session:
+        session.get(Request, request_id).locale = "en"
+    with running_store(sqlite_db) as server:
+        post(server, "/_demo/faults", {"max_cost": 200})  # the metafields page asks for ~250
+        click_export(sqlite_db, request_id)
+        run_worker(sqlite_db, config_for(server, sqlite_db, tmp_path))
+    with sqlite_db.read() as session:
+        export = session.scalars(select(Export)).one()
+    files = read_package(Path(export.path))
+    assert rows(files["metafields.csv"]) == [] and len(rows(files["orders.csv"])) == 2
+    html = files["index.html"].decode("utf-8")
+    assert (
+        "<strong>Metafields (extra fields kept by the shop&#39;s apps)</strong>: the shop did not "
+        "give them when asked" in html
+    )

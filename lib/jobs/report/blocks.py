@@ -16,6 +16,7 @@ from lib.store.scopes import check_scopes
 
 MISSING_SCOPE = N_("the shop's app lacks Shopify's %(scope)s access, so it could not read them.")
 NOT_COLLECTED = N_("Privacy Desk does not collect them yet; ask the shop for them.")
+NOT_GIVEN = N_("the shop did not give them when asked; ask the shop for them.")
 
 COLLECTED_BLOCKS: dict[str, str] = {
     "draft_orders.csv": N_("Draft orders"),
@@ -42,13 +43,16 @@ def collectable(scopes: Iterable[str]) -> tuple[str, ...]:
     return tuple(f for f in COLLECTED_BLOCKS if SCOPES[f] not in lacking)
 
 
-def missing_blocks(scopes: Iterable[str]) -> tuple[Missing, ...]:
-    """What the package does not hold, given the scopes the shop granted."""
-    lacking = _lacking(scopes)
+def missing_blocks(scopes: Iterable[str], unread: Iterable[str] = ()) -> tuple[Missing, ...]:
+    """What the package does not hold, given the scopes the shop granted and the blocks whose
+    reading the shop refused (`unread`, their files)."""
+    lacking, refused = _lacking(scopes), set(unread)
     denied = tuple(
         Missing(label, MISSING_SCOPE, SCOPES[file])
-        for file, label in COLLECTED_BLOCKS.items()
         if SCOPES[file] in lacking
+        else Missing(label, NOT_GIVEN)
+        for file, label in COLLECTED_BLOCKS.items()
+        if SCOPES[file] in lacking or file in refused
     )
     return denied + tuple(
         Missing(block, MISSING_SCOPE, scope) if scope in lacking else Missing(block, NOT_COLLECTED)
