@@ -1,10 +1,11 @@
 """The `opt_out` job: opt the customer out of sale/sharing in Shopify, prove it, close.
 
-`queue_opt_out` (on verification, or by staff) records whether the customer also asked to stop
-email and SMS marketing. The job calls `lib.store.optout.apply_opt_out`, whose read-back of the
-Shopify customer is kept on the completing event as proof. A customer the store does not have,
-or Shopify's `userErrors`, change nothing: the request stays open with the reason on its
-timeline and the job fails at once.
+`queue_opt_out` (by staff, or by the `opt_out_sweep` periodic job for every verified opt-out
+that has none: CCPA wants it applied as soon as feasible) records whether the customer also
+asked to stop email and SMS marketing. The job calls `lib.store.optout.apply_opt_out`, whose
+read-back of the Shopify customer is kept on the completing event as proof. A customer the
+store does not have, or Shopify's `userErrors`, change nothing: the request stays open with the
+reason on its timeline and the job fails at once.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from lib.core.config import Config
@@ -25,6 +27,9 @@ from lib.store.optout import apply_opt_out
 from lib.store.refusals import StoreRefused
 
 KIND = "opt_out"
+SWEEP_KIND = "opt_out_sweep"
+SWEEP_INTERVAL_SECONDS = 60.0
+SWEEP_BATCH = 500
 
 
 def queue_opt_out(
@@ -95,3 +100,23 @@ def run_opt_out(ctx: JobContext, config: Config) -> Mapping[str, Any]:
             details={"read_back": proof.as_dict()},
         )
     return proof.as_dict()
+
+
+def sweep_opt_outs(ctx: JobContext) -> Mapping[str, Any]:
+    """Queue the opt-out of every verified opt-out request that has no opt-out job yet."""
+    waiting = exists().where(Job.request_id == Request.id, Job.kind == KIND)
+    with ctx.db.write() as session:
+        due = session.scalars(
+            select(Request)
+            .where(
+                Request.type == RequestType.OPT_OUT,
+                Request.status == Status.VERIFIED,
+                Request.closed_at.is_(None),
+                ~waiting,
+            )
+            .order_by(Request.id)
+            .limit(SWEEP_BATCH)
+        ).all()
+        for request in due:
+            queue_opt_out(session, request, actor="system")
+    return {"queued": len(due)}

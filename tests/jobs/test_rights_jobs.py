@@ -18,7 +18,9 @@ from lib.core.enums import Channel, EventKind, JobStatus, RequestType, Status
 from lib.core.lifecycle import LifecycleError, NewRequest, open_request
 from lib.core.models import CorrectionAsk, DemoCustomer, Job, Request, RequestEvent, Store
 from lib.jobs.correction_job import queue_correction, refuse_correction
-from lib.jobs.optout_job import queue_opt_out
+from lib.jobs.optout_job import KIND, SWEEP_KIND, queue_opt_out, sweep_opt_outs
+from lib.jobs.queue import ClaimedJob
+from lib.jobs.worker import JobContext
 from lib.store.demo_data import add_demo_customer
 from lib.store.demo_server import DemoStoreServer
 from tests.conftest import make_store
@@ -227,3 +229,17 @@ def test_opt_out_for_a_customer_the_store_lacks(db: Database, config: Config) ->
     assert job.status == JobStatus.FAILED and "no customer with this email" in job.last_error
     assert request.status == Status.VERIFIED
     assert events[-1].kind == EventKind.NOTE and "Opt-out not applied" in events[-1].reason
+
+
+def test_the_sweep_queues_each_verified_opt_out_once(db: Database, config: Config) -> None:
+    ada = add_demo_customer(db, email="ada@example.com", orders=0)
+    rid = _request(db, RequestType.OPT_OUT, "ada@example.com", ada.id)
+    access = _request(db, RequestType.ACCESS, "ada@example.com", ada.id)
+    claimed = ClaimedJob(0, SWEEP_KIND, {}, None, 1, 1, "system")
+    assert sweep_opt_outs(JobContext(db, claimed, "test")) == {"queued": 1}
+    assert sweep_opt_outs(JobContext(db, claimed, "test")) == {"queued": 0}
+    run_worker(db, config)
+    request, events, job = _state(db, rid)
+    assert (job.kind, job.status, request.status) == (KIND, JobStatus.DONE, Status.COMPLETED)
+    assert events[-1].details["read_back"]["data_sale_opt_out"] is True
+    assert _state(db, access)[2] is None
