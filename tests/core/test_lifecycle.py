@@ -110,7 +110,8 @@ def test_regime_follows_the_customer(db: Database, store: Store) -> None:
     with db.read() as session:
         request = session.get(Request, request_id)
     assert request.regime == "ccpa"
-    assert request.confirm_by_on is not None
+    # 10 business days from Saturday 31 January 2026 (CCPA receipt confirmation)
+    assert request.confirm_by_on == date(2026, 2, 13)
 
 
 def test_every_transition_writes_exactly_one_event(db: Database, store: Store) -> None:

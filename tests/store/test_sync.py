@@ -42,7 +42,7 @@ def test_guest_requests_are_linked_and_only_unverified_ones_change_regime(
 ) -> None:
     store = make_store(db)  # default regime gdpr
     ada = add_demo_customer(db, email="ada@example.com", country="US", province="CA")
-    add_demo_customer(db, email="bea@example.com", country="US", province="CA")
+    bea = add_demo_customer(db, email="bea@example.com", country="US", province="CA")
     add_demo_customer(db, email="cy@example.com", country="US", province="CA")
     unverified = open_access_request(db, store, "ada@example.com", channel=Channel.GUEST)
     verified = open_access_request(db, store, "bea@example.com", channel=Channel.STAFF)
@@ -65,7 +65,7 @@ def test_guest_requests_are_linked_and_only_unverified_ones_change_regime(
     assert linked.due_on != before[unverified].due_on and linked.legal_due_on == linked.due_on
 
     kept = request_row(db, verified)
-    assert kept.customer_id is not None and kept.country == "US"  # the store's country, recorded
+    assert kept.customer_id == str(bea.id) and kept.country == "US"  # the store's country, recorded
     assert (kept.regime, kept.due_on) == (before[verified].regime, before[verified].due_on)
 
     for untouched in (closed, stranger):
@@ -86,7 +86,7 @@ def test_the_worker_keeps_the_sync_scheduled_and_runs_it(
     sqlite_db: Database, tmp_path: Path
 ) -> None:
     store = make_store(sqlite_db)
-    add_demo_customer(sqlite_db, email="ada@example.com")
+    ada = add_demo_customer(sqlite_db, email="ada@example.com")
     request_id = open_access_request(sqlite_db, store, "ada@example.com", channel=Channel.GUEST)
     with running_store(sqlite_db) as server:
         config = config_for(server, sqlite_db, tmp_path)
@@ -95,4 +95,4 @@ def test_the_worker_keeps_the_sync_scheduled_and_runs_it(
     with sqlite_db.read() as session:
         job = session.scalars(select(Job).where(Job.kind == SYNC_KIND)).one()
     assert job.status == JobStatus.DONE and job.result["requests_linked"] == 1
-    assert request_row(sqlite_db, request_id).customer_id is not None
+    assert request_row(sqlite_db, request_id).customer_id == str(ada.id)
