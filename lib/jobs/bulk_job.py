@@ -28,7 +28,7 @@ from lib.core.models import Job, Request, Store, utcnow
 from lib.jobs.exports import request_export
 from lib.jobs.queue import LEASE_SECONDS, enqueue
 from lib.jobs.worker import JobContext, LeaseLost, PermanentError
-from lib.mail import notifications
+from lib.mail import decisions, notifications
 
 BULK_KIND = "bulk"
 BATCH = 200
@@ -96,12 +96,23 @@ def _resend(session: Session, request: Request, store: Store, actor: str) -> Non
     )
 
 
-def _close(session: Session, request: Request, actor: str, text: str) -> None:
+def _close(session: Session, request: Request, store: Store, actor: str, text: str) -> None:
     if request.status == Status.IN_PROGRESS:
         raise LifecycleError(f"{request.reference}: its export is running; cancel it first")
     if request.status not in CLOSABLE:
         raise LifecycleError(f"{request.reference} is {request.status}; it cannot be closed")
     lifecycle.transition(session, request, Status.COMPLETED, actor=actor, reason=text or None)
+    decisions.on_completed(session, request, store)
+
+
+def _reject(
+    session: Session, request: Request, store: Store, actor: str, code: RejectionCode, text: str
+) -> None:
+    """The rejection path of a single request: the refusal, and the customer told of it (GDPR
+    Art. 12(4)), except spam on an address nobody confirmed (no mail to strangers)."""
+    lifecycle.reject(session, request, actor=actor, code=code, text=text)
+    if code is not RejectionCode.MANIFESTLY_UNFOUNDED or request.verified_at is not None:
+        decisions.on_rejected(session, request, store)
 
 
 def apply_one(
@@ -118,12 +129,12 @@ def apply_one(
         case BulkAction.ASSIGN_OWNER:
             lifecycle.assign_owner(session, request, actor=actor, owner=text or None)
         case BulkAction.REJECT_DUPLICATE:
-            lifecycle.reject(session, request, actor=actor, code=RejectionCode.DUPLICATE, text=text)
+            _reject(session, request, store, actor, RejectionCode.DUPLICATE, text)
         case BulkAction.REJECT_SPAM:
-            code = RejectionCode.MANIFESTLY_UNFOUNDED
-            lifecycle.reject(session, request, actor=actor, code=code, text=f"spam: {text}")
+            spam = RejectionCode.MANIFESTLY_UNFOUNDED
+            _reject(session, request, store, actor, spam, f"spam: {text}")
         case BulkAction.CLOSE:
-            _close(session, request, actor, text)
+            _close(session, request, store, actor, text)
         case BulkAction.ADD_NOTE:
             lifecycle.add_note(session, request, actor=actor, text=text)
 

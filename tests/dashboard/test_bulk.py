@@ -75,6 +75,19 @@ def test_refusals_write_nothing(db: Database, store: Store):
     assert _count(db, RequestEvent) == events
 
 
+def test_rejections_tell_the_customer_except_spam_from_unconfirmed_addresses(db, store):
+    verified = _open_many(db, store, 2, Channel.LOGGED_IN)
+    pending = _open_many(db, store, 1, Channel.GUEST)
+    me = actor(Role.COMPLIANCE)
+    assert bulk.start(db, me, "reject_duplicate", verified[:1], "same as DSR-1").tally.done == 1
+    assert bulk.start(db, me, "reject_spam", verified[1:] + pending, "bot").tally.done == 2
+    with db.read() as session:
+        told = session.scalars(
+            select(OutboxMail.request_id).where(OutboxMail.template == "decision_rejected")
+        ).all()
+    assert sorted(told) == verified  # the unconfirmed guest address gets no refusal
+
+
 def test_reject_close_assign_and_export(db: Database, store: Store):
     ids = _open_many(db, store, 4, Channel.LOGGED_IN)
     me = actor(Role.ADMIN)
