@@ -81,6 +81,8 @@ class EventKind(StrEnum):
     ROLE = "role"
     STORE = "store"  # the app installed on or uninstalled from a shop
     OWNER = "owner"  # a request given to (or taken from) a staff member
+    ERASED = "erased"  # a person's or a shop's identity erased from Privacy Desk (counts only)
+    SHOPIFY_ERASURE = "shopify_erasure"  # Shopify asked to erase the customer, its state followed
 
 
 class JobStatus(StrEnum):

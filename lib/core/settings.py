@@ -120,6 +120,18 @@ SPECS: tuple[SettingSpec, ...] = (
         maximum=30,
     ),
     SettingSpec(
+        "identity_retention_months",
+        int,
+        24,
+        "Keep identities of closed requests (months)",
+        "After this many months a closed request keeps only its reference, dates and outcome: "
+        "the email, name and texts are erased (CCPA regulations §7101 ask for 24 months of "
+        "request records).",
+        "requests",
+        minimum=1,
+        maximum=120,
+    ),
+    SettingSpec(
         "download_max",
         int,
         3,

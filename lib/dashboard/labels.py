@@ -65,6 +65,8 @@ LABELS: dict[str, dict[str, str]] = {
         "role": "Role changed",
         "store": "Store installed or removed",
         "owner": "Owner changed",
+        "erased": "Personal data erased",
+        "shopify_erasure": "Erasure in Shopify",
     },
     "job": {"queued": "Queued", "running": "Running", "done": "Done", "failed": "Failed"},
     "mail": {"pending": "Pending", "sent": "Sent", "captured": "Captured", "failed": "Failed"},

@@ -32,10 +32,13 @@ from lib.intake.customers import customer_by_id
 from lib.intake.proxy import SHOP_DOMAIN
 from lib.intake.submit import store_for
 from lib.intake.uninstall import UNINSTALLED_TOPIC, on_uninstalled
+from lib.jobs.erasure_job import enqueue_redaction
 from lib.mail.notifications import on_request_received, setting
 from lib.security import verify_webhook_hmac
 
 log = logging.getLogger("privacy_desk.webhooks")
+ERASING = frozenset({RequestType.ERASURE, RequestType.SHOP_ERASURE})
+"""Topics that oblige the app to erase its own data (customers/redact, shop/redact)."""
 
 TOPICS: dict[str, RequestType] = {
     "customers/data_request": RequestType.ACCESS,
@@ -171,6 +174,8 @@ def _act(
     kind = TOPICS.get(topic)
     if kind is None:
         return "ignored", None
+    if kind in ERASING and _known_store(session, shop) is None:
+        return "unknown_shop", None  # nothing of ours to erase; never create a store for it
     store = store_for(session, shop, config)
     customer = payload.get("customer") if isinstance(payload.get("customer"), dict) else {}
     customer_id = _text(customer.get("id"))
@@ -217,7 +222,13 @@ def _act(
     received = local_date(now, store.timezone)
     request.contract_due_on = compute_deadline(Regime.SHOPIFY, received).due
     on_request_received(session, request, store, config=config)
+    if kind in ERASING:
+        enqueue_redaction(session, request)  # the worker's next run erases our copies
     return "created", request.id
+
+
+def _known_store(session: Session, shop: str) -> Store | None:
+    return session.scalars(select(Store).where(Store.shop_domain == shop)).first()
 
 
 def _open_twin(

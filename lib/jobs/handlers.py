@@ -44,6 +44,17 @@ def job_handlers(config: Config) -> dict[str, Handler]:
         **_maintenance(),
         **_retention(config),
         **_rights(config),
+        **_erasure(config),
+    }
+
+
+def _erasure(config: Config) -> dict[str, Handler]:
+    from lib.jobs import erasure_job as e
+
+    return {
+        e.REDACT_KIND: lambda ctx: e.run_redact(ctx, config),
+        e.PURGE_SHOP_KIND: lambda ctx: e.run_purge_shop(ctx, config),
+        e.RETENTION_KIND: lambda ctx: e.run_retention(ctx, config),
     }
 
 
@@ -53,6 +64,7 @@ def _rights(config: Config) -> dict[str, Handler]:
     return {
         correction_job.KIND: lambda ctx: correction_job.run_correction(ctx, config),
         optout_job.KIND: lambda ctx: optout_job.run_opt_out(ctx, config),
+        optout_job.SWEEP_KIND: optout_job.sweep_opt_outs,
     }
 
 
@@ -109,11 +121,15 @@ def chores(config: Config) -> tuple[Chore, ...]:
 
 def periodic_jobs() -> dict[str, float]:
     """Job kinds kept scheduled, with their interval in seconds."""
+    from lib.jobs.erasure_job import RETENTION_INTERVAL_SECONDS, RETENTION_KIND
+    from lib.jobs.optout_job import SWEEP_INTERVAL_SECONDS, SWEEP_KIND
     from lib.jobs.retention import PURGE_INTERVAL_SECONDS, PURGE_KIND
     from lib.store.sync import SYNC_INTERVAL_SECONDS, SYNC_KIND
 
     return {
         SYNC_KIND: SYNC_INTERVAL_SECONDS,
         PURGE_KIND: PURGE_INTERVAL_SECONDS,
+        RETENTION_KIND: RETENTION_INTERVAL_SECONDS,
+        SWEEP_KIND: SWEEP_INTERVAL_SECONDS,
         **_periodic_maintenance(),
     }
