@@ -75,7 +75,7 @@ def run_export(ctx: JobContext, config: Config) -> Mapping[str, Any]:
         request = session.get(Request, request_id)
         if request is None:
             raise PermanentError(f"request {request_id} does not exist")
-        store = session.get(Store, request.store_id)
+        store = session.get_one(Store, request.store_id)
         encrypt = bool(get_setting(session, "encrypt_exports"))
         records = collect(session, request.store_id, request.email)
         processing = register.load(session, store)
@@ -269,7 +269,7 @@ def _finish(
     with ctx.db.write() as session:
         if not _lock_job(session, ctx):
             raise LeaseLost(f"job {ctx.job.id} was taken over before it finished")
-        request = session.get(Request, request_id, with_for_update=True, populate_existing=True)
+        request = session.get_one(Request, request_id, with_for_update=True, populate_existing=True)
         if Status(request.status) is not Status.IN_PROGRESS:  # canceled or rejected meanwhile
             built.path.unlink(missing_ok=True)
             return {**result, "file": None, "skipped": f"request is {request.status}"}
@@ -286,7 +286,7 @@ def _finish(
         session.add(export)
         session.flush()
         complete(ctx.db, ctx.job.id, ctx.worker_id, {**result, "export_id": export.id}, session)
-        store = session.get(Store, request.store_id)
+        store = session.get_one(Store, request.store_id)
         notify_merchant(
             session,
             request,

@@ -69,6 +69,7 @@ class Operation:
     def node(self, base_url: str) -> Obj:
         """The BulkOperation object as the API answers it."""
         done = self.status == "COMPLETED" and self.file is not None
+        size = str(self.file.stat().st_size) if self.file is not None and done else None
         return Obj(
             {
                 "id": self.gid,
@@ -76,7 +77,7 @@ class Operation:
                 "errorCode": self.error_code,
                 "objectCount": str(self.object_count),
                 "rootObjectCount": str(self.root_object_count),
-                "fileSize": str(self.file.stat().st_size) if done else None,
+                "fileSize": size,
                 "url": f"{base_url}{FILE_PATH}{self.token}.jsonl" if done else None,
                 "partialDataUrl": None,
                 "createdAt": self.created_at,

@@ -229,7 +229,7 @@ class _Server(ThreadingHTTPServer):
         self.oauth = oauth
         self.bulk = BulkOperations(store.db)
         host, port = self.server_address[:2]
-        self.bulk.base_url = f"http://{host}:{port}"
+        self.bulk.base_url = f"http://{host!s}:{port}"
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Connections that a client (or a dropped-connection fault) closed are not errors."""

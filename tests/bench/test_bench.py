@@ -60,7 +60,7 @@ def test_every_case_yields_a_sane_row(sqlite_run):
     assert [r["case"] for r in rows] == list(all_cases())
     for row in rows:
         sane(row)
-        store_n = {"store_export": 50, "demo_store": 45}
+        store_n = {"store_export": 50, "demo_store": 45, "store_export_bulk": 50}
         assert row["n"] == store_n.get(row["case"], 1000)
         assert row["backend"] == ("demo store" if row["case"] in store_n else "sqlite")
 
@@ -84,6 +84,9 @@ def test_case_figures(sqlite_run):
     store = by_case["store_export"]
     assert store["extra"]["pages"] == 2  # 45 orders per page at the 1,000-point cost cap
     assert store["ratio"] == pytest.approx(store["extra"]["steady_efficiency"], abs=1e-3)
+    bulk = by_case["store_export_bulk"]["extra"]
+    assert bulk["orders_csv_rows"] == 50 and bulk["baseline_seconds"] == 120.0
+    assert bulk["rss_peak_mb_100_orders"] > 20 and bulk["seconds_100_orders"] > 0
     demo = by_case["demo_store"]
     assert demo["baseline_seconds"] == 2.0 and demo["extra"]["order_page_ms"] > 0
     assert demo["extra"]["rss_mb"] > 20

@@ -128,7 +128,7 @@ def collect(session: Session, store_id: int, email: str) -> PersonRecords:
         requests=tuple(_request(r, references[r.id]) for r in requests),
         mails=tuple(
             MailRecord(
-                references.get(m.request_id),
+                references.get(m.request_id or 0),
                 m.created_at,
                 m.sent_at,
                 m.template,
@@ -139,7 +139,7 @@ def collect(session: Session, store_id: int, email: str) -> PersonRecords:
         ),
         events=tuple(
             EventRecord(
-                references.get(e.request_id),
+                references.get(e.request_id or 0),
                 e.at,
                 _by(e.actor, roles),
                 e.kind,
