@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 import uuid
 from datetime import timedelta
 
@@ -51,9 +50,7 @@ def _post(
 
 
 def test_data_request_becomes_an_export_request_with_both_clocks(intake: Intake) -> None:
-    started = time.monotonic()
     response = _post(intake, _data_request())
-    assert time.monotonic() - started < 5
     assert response.status_code == 200 and response.json() == {"status": "created"}
     [request] = intake.requests()
     assert (request.type, request.channel, request.status) == ("access", "webhook", "verified")
