@@ -58,6 +58,9 @@ ACTIONS: dict[BulkAction, ActionSpec] = {
     ),
     BulkAction.CLOSE: ActionSpec("Close as completed", Right.CLOSE, "Note (optional)"),
     BulkAction.ADD_NOTE: ActionSpec("Add note", Right.NOTE, "Note", True),
+    BulkAction.MERGE: ActionSpec(
+        "Merge duplicates into…", Right.CLOSE, "Reference of the request to keep", True
+    ),
 }
 """Assigning an owner needs the note right: every role that works on requests has it."""
 
@@ -134,12 +137,28 @@ def start(
         raise ActionError(f"{spec.label} needs a {spec.text_label.split(' (')[0].lower()}.")
     if chosen is BulkAction.ASSIGN_OWNER and text and text.lower() not in owners(db, actor):
         raise ActionError(f"{text} is not a staff member; give it to someone with a role.")
+    if chosen is BulkAction.MERGE:
+        _check_survivor(db, text)
     if len(ids) <= INLINE_MAX:
         return BulkStarted(len(ids), tally=apply_all(db, ids, chosen, text, actor.email))
     with db.write() as session:
         job = enqueue_bulk(session, ids, chosen, text, actor.email)
         session.flush()
         return BulkStarted(len(ids), job_id=job.id)
+
+
+def _check_survivor(db: Database, reference: str) -> None:
+    """The request duplicates are merged into must exist and be open."""
+    with db.read() as session:
+        closed = session.scalar(
+            select(Request.closed_at.is_not(None)).where(Request.reference == reference.upper())
+        )
+    if closed is None:
+        raise ActionError(
+            f"There is no request {reference}; give the reference of the one to keep."
+        )
+    if closed:
+        raise ActionError(f"{reference.upper()} is closed; merge only into an open request.")
 
 
 @dataclass(frozen=True, slots=True)

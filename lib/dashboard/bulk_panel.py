@@ -74,6 +74,9 @@ def _confirm(actor: Actor, action: str, ids: list[int]) -> None:
             index=None,
             placeholder="Nobody (take the requests back)",
         )
+    elif action == bulk.BulkAction.MERGE:
+        st.text_input(spec.text_label, key="pd_bulk_text", placeholder="DSR-2026-…")
+        st.caption("The kept request keeps its own verification; the others are closed into it.")
     elif spec.text_label:
         st.text_area(spec.text_label, key="pd_bulk_text")
     with st.container(horizontal=True):

@@ -45,6 +45,7 @@ class BulkAction(StrEnum):
     REJECT_SPAM = "reject_spam"
     CLOSE = "close"
     ADD_NOTE = "add_note"
+    MERGE = "merge"  # into the open request whose reference is the text
 
 
 CLOSABLE = frozenset({Status.VERIFIED, Status.READY_FOR_REVIEW, Status.DELIVERED})
@@ -137,6 +138,11 @@ def apply_one(
             _close(session, request, store, actor, text)
         case BulkAction.ADD_NOTE:
             lifecycle.add_note(session, request, actor=actor, text=text)
+        case BulkAction.MERGE:
+            into = session.scalars(select(Request).where(Request.reference == text.upper())).first()
+            if into is None:
+                raise LifecycleError(f"there is no request {text}")
+            lifecycle.merge(session, request, into, actor=actor)
 
 
 def apply_batch(

@@ -88,6 +88,28 @@ def test_rejections_tell_the_customer_except_spam_from_unconfirmed_addresses(db,
     assert sorted(told) == verified  # the unconfirmed guest address gets no refusal
 
 
+def test_duplicates_are_merged_into_the_kept_request(db: Database, store: Store):
+    with db.write() as session:
+        ids = [
+            lifecycle.open_request(
+                session,
+                NewRequest(store, RequestType.ACCESS, channel, "same@example.com"),
+                actor="customer",
+            ).id
+            for channel in (Channel.GUEST, Channel.STAFF, Channel.GUEST)
+        ]
+        keep = session.get(Request, ids[0]).reference
+    me = actor(Role.MERCHANT)
+    with pytest.raises(ActionError, match="no request"):
+        bulk.start(db, me, "merge", ids, "DSR-1999-000001")
+    merged = bulk.start(db, me, "merge", ids, keep.lower()).tally
+    # itself, and the verified staff request (it would not be folded into an unverified one)
+    assert (merged.done, merged.skipped) == (1, 2)
+    with db.read() as session:
+        assert [session.get(Request, i).merged_into_id for i in ids] == [None, None, ids[0]]
+        assert session.get(Request, ids[0]).status == Status.PENDING_VERIFICATION
+
+
 def test_reject_close_assign_and_export(db: Database, store: Store):
     ids = _open_many(db, store, 4, Channel.LOGGED_IN)
     me = actor(Role.ADMIN)
