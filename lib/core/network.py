@@ -81,3 +81,34 @@ class LoopbackHostMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": REFUSED_HOST})
+
+
+Headers = tuple[tuple[bytes, bytes], ...]
+
+
+class ResponseHeadersMiddleware:
+    """Add `headers` to every HTTP response that has not set them itself, and `without_csp` to
+    those that set no Content-Security-Policy of their own (the intake's and the dashboard's
+    security headers are this one guard with their own lists)."""
+
+    def __init__(self, app: ASGIApp, headers: Headers, without_csp: Headers = ()) -> None:
+        self.app = app
+        self.headers = headers
+        self.without_csp = without_csp
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers.extend(item for item in self.headers if item[0] not in present)
+                if b"content-security-policy" not in present:
+                    headers.extend(self.without_csp)
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -16,12 +16,8 @@ from starlette.middleware import Middleware
 from lib.core.config import Config, get_config
 from lib.core.db import DatabaseUnavailable, get_database
 from lib.core.network import (
-    ASGIApp,
     LoopbackHostMiddleware,
-    Message,
-    Receive,
-    Scope,
-    Send,
+    ResponseHeadersMiddleware,
     is_loopback,
 )
 from lib.core.secrets_check import InsecureSecrets, connected_shops, require_strong_secrets
@@ -31,28 +27,6 @@ FRAME_HEADERS = (
     (b"content-security-policy", b"frame-ancestors 'none'"),
     (b"x-frame-options", b"DENY"),
 )
-
-
-class FrameDenyMiddleware:
-    """Add FRAME_HEADERS to every HTTP response that has not set them itself."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def framed_never(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {name.lower() for name, _ in headers}
-                headers.extend(item for item in FRAME_HEADERS if item[0] not in present)
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, framed_never)
 
 
 def refusal(
@@ -98,7 +72,7 @@ def start_problem(address: str) -> str | None:
 
 def server_middleware(*, sign_in: bool) -> list[Middleware]:
     """The dashboard's own middleware: never framed; in local mode, this machine's Host only."""
-    guards = [Middleware(FrameDenyMiddleware)]
+    guards = [Middleware(ResponseHeadersMiddleware, headers=FRAME_HEADERS)]
     if not sign_in:
         guards.append(Middleware(LoopbackHostMiddleware))
     return guards

@@ -15,12 +15,13 @@ from lib.core import i18n
 from lib.core.config import Config, get_config
 from lib.core.db import Database, DatabaseUnavailable, get_database
 from lib.core.i18n import N_
-from lib.core.network import LoopbackHostMiddleware, is_loopback
+from lib.core.network import LoopbackHostMiddleware, ResponseHeadersMiddleware, is_loopback
 from lib.intake import downloads, oauth, storefront, webhooks
 from lib.intake.middleware import (
+    DEFAULT_HEADERS,
+    FRAME_DENY,
     BodyLimitMiddleware,
     DatabaseBusyMiddleware,
-    SecurityHeadersMiddleware,
 )
 from lib.intake.pages import page_response
 from lib.intake.proxy import ProxyRefused
@@ -94,5 +95,7 @@ def create_app(db: Database | None = None, config: Config | None = None) -> Fast
     )
     if is_loopback(config.intake_host) and config.trusted_proxy_hops == 0:
         app.add_middleware(LoopbackHostMiddleware)  # only this machine's browser: DNS rebinding
-    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(
+        ResponseHeadersMiddleware, headers=DEFAULT_HEADERS, without_csp=(FRAME_DENY,)
+    )
     return app

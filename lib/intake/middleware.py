@@ -157,31 +157,6 @@ class BodyLimitMiddleware:
         await self.app(scope, replay, send)
 
 
-class SecurityHeadersMiddleware:
-    """Add DEFAULT_HEADERS to every response that has not set them itself, and forbid framing
-    (X-Frame-Options, for browsers without CSP frame-ancestors) unless it set its own CSP."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {name.lower() for name, _ in headers}
-                headers.extend(item for item in DEFAULT_HEADERS if item[0] not in present)
-                if b"content-security-policy" not in present:
-                    headers.append(FRAME_DENY)
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
 def _lock_timeout(exc: OperationalError) -> bool:
     """The database kept a lock longer than we wait (SQLite's busy timeout, PostgreSQL's)."""
     if getattr(exc.orig, "sqlstate", None) in _LOCK_SQLSTATES:
