@@ -23,7 +23,9 @@ ORDER: tuple[RequestType, ...] = (
     RequestType.OPT_OUT,
 )
 """The order of the buttons on the page."""
-AVAILABLE: frozenset[RequestType] = frozenset({RequestType.ACCESS, RequestType.ERASURE})
+AVAILABLE: frozenset[RequestType] = frozenset(
+    {RequestType.ACCESS, RequestType.ERASURE, RequestType.CORRECTION, RequestType.OPT_OUT}
+)
 """Types a customer can ask for on the storefront (their flows are built)."""
 DEFAULT: tuple[RequestType, ...] = (RequestType.ACCESS,)
 """What a store offers until staff choose: data export only, as before types were switchable."""

@@ -20,6 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 
 from lib.core import i18n, request_types, texts
+from lib.core.corrections import parse_correction, record_ask
+from lib.core.db import Database
 from lib.core.enums import OPEN_STATUSES, RequestType, Status
 from lib.core.i18n import N_
 from lib.core.models import Store
@@ -37,6 +39,7 @@ from lib.intake.proxy import STANDALONE, ProxyRefused, Storefront, storefront, v
 from lib.intake.submit import (
     IntakeRefused,
     InvalidEmail,
+    Submission,
     normalise_email,
     submit_guest,
     submit_logged_in,
@@ -65,6 +68,8 @@ ACCEPTED = {
 BUTTONS = {
     RequestType.ACCESS: N_("Request Data Export"),
     RequestType.ERASURE: N_("Delete My Data"),
+    RequestType.CORRECTION: N_("Correct my data"),
+    RequestType.OPT_OUT: N_("Do not sell or share my data"),
 }
 """The page's button per request type (a new type adds its label here)."""
 NOT_OFFERED = N_("This store does not take this kind of request on this page.")
@@ -241,12 +246,13 @@ def _submit(
     locale: str,
     kept: str | None,
     kind: RequestType = RequestType.ACCESS,
+    correction: tuple[str, dict[str, str]] | None = None,
 ) -> str:
     """Store the request with `kept` as its language; returns the message for the customer in
     `locale` or raises IntakeRefused."""
     db, config = request.app.state.db, request.app.state.config
     if sf.customer_id is not None:
-        submit_logged_in(
+        done = submit_logged_in(
             db,
             config,
             customer_id=sf.customer_id,
@@ -255,11 +261,27 @@ def _submit(
             locale=kept,
             kind=kind,
         )
+        _keep_correction(db, done, kind, correction)
         return i18n.gettext(locale, ACCEPTED.get(kind, CUSTOMER_ACCEPTED))
     if email is None:
         raise IntakeRefused(422, ENTER_EMAIL)
-    submit_guest(db, config, email=email, shop=sf.shop, address=sf.address, locale=kept, kind=kind)
+    done = submit_guest(
+        db, config, email=email, shop=sf.shop, address=sf.address, locale=kept, kind=kind
+    )
+    _keep_correction(db, done, kind, correction)
     return i18n.gettext(locale, GUEST_ACCEPTED)
+
+
+def _keep_correction(
+    db: Database,
+    done: Submission,
+    kind: RequestType,
+    correction: tuple[str, dict[str, str]] | None,
+) -> None:
+    """What a new correction request asks to change, kept beside it (a repeat keeps the first)."""
+    if kind is RequestType.CORRECTION and correction is not None and done.created:
+        with db.write() as session:
+            record_ask(session, done.request_id, *correction)
 
 
 @router.get("", response_class=Response, summary="The Customer Data Requests page")
@@ -280,8 +302,18 @@ async def page_submit(
     email: Annotated[str, Form(max_length=1000)] = "",
     locale: Annotated[str, Form(max_length=100)] = "",
     type: Annotated[str, Form(max_length=32)] = "access",
+    correction_note: Annotated[str, Form(max_length=4000)] = "",
+    first_name: Annotated[str, Form(max_length=500)] = "",
+    last_name: Annotated[str, Form(max_length=500)] = "",
+    new_email: Annotated[str, Form(max_length=1000)] = "",
+    phone: Annotated[str, Form(max_length=200)] = "",
+    address1: Annotated[str, Form(max_length=1000)] = "",
+    city: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     """The form's post: logged in → one click; guest → email, then a verification mail.
+
+    *Correct my data* also posts what is wrong (`correction_note`) and the optional corrected
+    values, kept beside the request (`lib.core.corrections`).
 
     Inside the theme the form posts the storefront's language (`locale`, filled in by Shopify's
     Liquid), so the request keeps the language the customer was shopping in.
@@ -293,7 +325,20 @@ async def page_submit(
         try:
             kind = _kind(state, type)
             typed = None if sf.customer_id else normalise_email(email)
-            message = _submit(request, sf, typed, locale=language, kept=language, kind=kind)
+            stated = parse_correction(
+                {
+                    "correction_note": correction_note,
+                    "first_name": first_name,
+                    "last_name": last_name,
+                    "new_email": new_email,
+                    "phone": phone,
+                    "address1": address1,
+                    "city": city,
+                }
+            )
+            message = _submit(
+                request, sf, typed, locale=language, kept=language, kind=kind, correction=stated
+            )
         except InvalidEmail as exc:
             context = _page(sf, state, error=_say(language, exc), email=email.strip()[:320])
             return _render(sf, context, 422)
