@@ -9,12 +9,14 @@ from sqlalchemy import func, select
 
 from lib.core import lifecycle
 from lib.core.audit import verify_chain
+from lib.core.config import Config
 from lib.core.db import Database
 from lib.core.enums import Channel, EventKind, RequestType
 from lib.core.lifecycle import NewRequest
 from lib.core.models import OutboxMail, Request, RequestEvent, Store, utcnow
 from lib.core.settings import set_setting
-from lib.jobs.maintenance import remind_deadlines, remind_unverified
+from lib.jobs.handlers import job_handlers, periodic_jobs
+from lib.jobs.maintenance import GUEST_REMIND_KIND, remind_deadlines, remind_unverified
 
 
 def _open(db: Database, store: Store, channel: Channel, hours_ago: float, email: str) -> int:
@@ -77,3 +79,8 @@ def test_the_owner_of_a_due_soon_request_is_reminded_once(db: Database, store: S
             select(OutboxMail.text_body).where(OutboxMail.to_addr == "kim@shop.test")
         )
     assert "is still open and is due on" in body
+
+
+def test_the_worker_knows_the_reminder_and_bulk_jobs():
+    assert GUEST_REMIND_KIND in periodic_jobs()
+    assert {GUEST_REMIND_KIND, "bulk"} <= set(job_handlers(Config()))
