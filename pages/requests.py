@@ -141,7 +141,7 @@ table = st.dataframe(
         "received_at",
     ),
     column_config={
-        "reference": st.column_config.TextColumn("Reference", width="small"),
+        "reference": st.column_config.TextColumn("Reference", width="medium"),
         "customer": st.column_config.TextColumn("Customer", width="medium"),
         "type": st.column_config.TextColumn("Type", width="medium"),
         "status": st.column_config.TextColumn("Status", width="small"),

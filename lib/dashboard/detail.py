@@ -197,7 +197,7 @@ def request_detail(
         )
         panel = _panel(request, timezone, today, soon_days)
         events["what"] = [
-            event_sentence(*row)
+            event_sentence(*row, channel=request.channel)
             for row in events[["actor", "kind", "from", "to", "reason"]].itertuples(
                 index=False, name=None
             )
@@ -264,15 +264,22 @@ def actor_words(actor: str | None) -> str:
 
 
 def event_sentence(
-    actor: str | None, kind: str, before: str | None, after: str | None, reason: str | None
+    actor: str | None,
+    kind: str,
+    before: str | None,
+    after: str | None,
+    reason: str | None,
+    channel: str | None = None,
 ) -> str:
     """One timeline event as a sentence: `the customer verified the request by email link`."""
     who = actor_words(actor)
+    reason = None if reason is None or pd.isna(reason) else str(reason)  # NULL reads as NaN
     if kind == "transition" and after == "verified":
         if before == "in_progress":
             text = "the export stopped and the request went back to verified"
         elif actor == "customer":
-            text = "the customer verified the request by email link"
+            how = {"guest": " by email link", "logged_in": " by logging in to the shop"}
+            text = f"the customer verified the request{how.get(channel or '', '')}"
         else:
             text = f"{who} marked the request verified"
     elif kind == "transition" and after == "completed":
