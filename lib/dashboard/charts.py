@@ -16,7 +16,7 @@ STAGE_COLORS = alt.Scale(
 HEIGHT = 260
 COUNT_AXIS = alt.Axis(tickMinStep=1, format=",d")
 """Counts of requests are whole numbers: no 0.2 steps on a small axis."""
-LEGEND = alt.Legend(orient="bottom", direction="horizontal", title=None)
+LEGEND = alt.Legend(orient="bottom", direction="horizontal", columns=2, labelLimit=220, title=None)
 """Legends under the chart, so nothing drawn at the right edge (the funnel's marks) hides them."""
 STAGES = {"submitted": "Submitted", "verified": "Verified", "expired": "Expired unverified"}
 
