@@ -49,6 +49,8 @@ OPERATIONS = [
     ("GET", "/apps/privacy/verify"),
     ("GET", "/apps/privacy/download/{token}"),
     ("POST", "/webhooks/shopify"),
+    ("GET", "/auth/install"),
+    ("GET", "/auth/callback"),
     ("GET", "/healthz"),
 ]
 VISITORS = ["guest", "101", "999", "stale", "unsigned"]
