@@ -149,12 +149,12 @@ def test_a_reviewed_register_is_what_the_customer_reads_in_their_language(
 
 
 def test_metafields_draft_orders_and_store_credit_are_in_the_package(
-    sqlite_db: Database, tmp_path: Path
+    db: Database, tmp_path: Path
 ) -> None:
-    store = make_store(sqlite_db)
-    ada = add_demo_customer(sqlite_db, email="ada@example.com", orders=1)
+    store = make_store(db)
+    ada = add_demo_customer(db, email="ada@example.com", orders=1)
     add_demo_records(
-        sqlite_db,
+        db,
         ada.id,
         metafields=[{"namespace": "loyalty", "key": "tier", "value": "=gold"}],
         draft_orders=[
@@ -162,14 +162,14 @@ def test_metafields_draft_orders_and_store_credit_are_in_the_package(
         ],
         store_credit=[{"balance": "12.50", "currency": "EUR"}],
     )
-    request_id = open_access_request(sqlite_db, store, "ada@example.com", customer_id=str(ada.id))
-    with sqlite_db.write() as session:
+    request_id = open_access_request(db, store, "ada@example.com", customer_id=str(ada.id))
+    with db.write() as session:
         session.get(Request, request_id).locale = "en"
     granted = frozenset(s.handle for s in NEEDED)
-    with running_store(sqlite_db, scopes=granted) as server:
-        click_export(sqlite_db, request_id)
-        run_worker(sqlite_db, config_for(server, sqlite_db, tmp_path))
-    with sqlite_db.read() as session:
+    with running_store(db, scopes=granted) as server:
+        click_export(db, request_id)
+        run_worker(db, config_for(server, db, tmp_path))
+    with db.read() as session:
         export = session.scalars(select(Export)).one()
     files = read_package(Path(export.path))
     assert rows(files["metafields.csv"]) == [
