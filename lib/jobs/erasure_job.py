@@ -10,7 +10,7 @@ commit; a crash in between leaves files that the retention sweep removes.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,14 @@ from lib.core.models import Job, OutboxMail, Request, Store, utcnow
 from lib.core.settings import get_setting
 from lib.jobs import queue
 from lib.jobs.worker import JobContext, PermanentError
+from lib.mail import decisions
+from lib.store import store_client
+from lib.store.api import customer_by_email
+from lib.store.erasure import erasure_state, request_erasure
+from lib.store.refusals import StoreRefused
 
+SHOPIFY_KIND = "shopify_erasure"
+FOLLOW_KIND = "shopify_erasure_follow"
 REDACT_KIND = "redact"
 PURGE_SHOP_KIND = "purge_shop"
 RETENTION_KIND = "identity_retention"
@@ -39,6 +46,152 @@ def enqueue_redaction(session: Session, request: Request) -> None:
     """Queue the erasure of the person of `request` (or of its whole shop, for shop/redact)."""
     kind = PURGE_SHOP_KIND if request.type == "shop_erasure" else REDACT_KIND
     queue.enqueue(session, kind, request_id=request.id, dedupe_key=f"{kind}:{request.id}")
+
+
+class ErasureBlocked(ValueError):
+    """The person has other open requests: staff must wait for them or cancel them explicitly."""
+
+
+def start_erasure(
+    session: Session, request: Request, *, actor: str, cancel_open: bool = False
+) -> list[str]:
+    """Staff's *Erase*: queue the Shopify erasure of a verified erasure request.
+
+    The person's other open requests (an access request still being answered) block it
+    unless `cancel_open`, which cancels them and their jobs with the reason; returns their
+    references. Raises ErasureBlocked or LifecycleError with a sentence for staff.
+    """
+    if request.type != "erasure" or Status(request.status) not in (
+        Status.VERIFIED,
+        Status.IN_PROGRESS,
+    ):
+        raise lifecycle.LifecycleError(
+            f"{request.reference} is a {request.status} {request.type} request: only a verified "
+            "erasure request can be carried out"
+        )
+    ids = redaction.person_requests(
+        session, request.store_id, email=request.email or None, customer_id=request.customer_id
+    )
+    others = list(
+        session.scalars(
+            select(Request.reference).where(
+                Request.id.in_([i for i in ids if i != request.id]), Request.closed_at.is_(None)
+            )
+        )
+    )
+    if others and not cancel_open:
+        raise ErasureBlocked(
+            f"{', '.join(map(str, others))} of the same person is still open: wait until it is "
+            "answered, or cancel it together with the erasure"
+        )
+    canceled = cancel_others(session, request) if others else []
+    append_event(
+        session,
+        actor=actor,
+        kind=EventKind.SHOPIFY_ERASURE,
+        request_id=request.id,
+        details={"state": "asked", "canceled": canceled},
+    )
+    queue.enqueue(
+        session, SHOPIFY_KIND, request_id=request.id, dedupe_key=f"{SHOPIFY_KIND}:{request.id}"
+    )
+    return canceled
+
+
+def run_shopify_erasure(ctx: JobContext, config: Config) -> dict[str, Any]:
+    """Ask Shopify to erase the request's customer; tell the customer what happens when.
+
+    A refusal (`userErrors`) leaves the request open with Shopify's words on its timeline and
+    fails the job at once (nothing to retry until staff act)."""
+    with ctx.db.read() as session:
+        request, store = _load(session, ctx.job.request_id)
+        shop, email, customer_id = store.shop_domain, request.email, request.customer_id
+    client = store_client(config, shop)
+    if customer_id is None:
+        found = customer_by_email(client, email) if email else None
+        if found is None:
+            _refused(ctx.db, request.id, "Shopify has no customer with this email address")
+        customer_id = str(found.id).rsplit("/", 1)[-1]  # type: ignore[union-attr]
+    try:
+        request_erasure(client, customer_id)
+        state = erasure_state(client, customer_id, utcnow().date())
+    except StoreRefused as exc:
+        _refused(ctx.db, request.id, str(exc))
+    with ctx.db.write() as session:
+        request, store = _load(session, request.id)
+        request.customer_id = customer_id
+        if Status(request.status) is Status.VERIFIED:
+            lifecycle.transition(
+                session, request, Status.IN_PROGRESS, actor=SYSTEM_ACTOR, reason="asked Shopify"
+            )
+        expected = state.expected_on
+        held = expected if state.last_order_on is not None else None
+        append_event(
+            session,
+            actor=SYSTEM_ACTOR,
+            kind=EventKind.SHOPIFY_ERASURE,
+            request_id=request.id,
+            details={"state": "queued", "expected_on": expected.isoformat() if expected else None},
+        )
+        decisions.on_erasure_scheduled(session, request, store, held_until=held)
+        follow_at = _start_of(expected) if expected else utcnow()
+        queue.enqueue(
+            session,
+            FOLLOW_KIND,
+            request_id=request.id,
+            dedupe_key=f"{FOLLOW_KIND}:{request.id}",
+            run_after=follow_at,
+            payload={"requested_on": utcnow().date().isoformat()},
+        )
+    return {"customer_id": customer_id, "expected_on": str(expected)}
+
+
+def run_follow(ctx: JobContext, config: Config) -> dict[str, Any]:
+    """Check Shopify's erasure: done → complete, tell the customer, erase our copies; not yet →
+    look again on the expected date."""
+    with ctx.db.read() as session:
+        request, store = _load(session, ctx.job.request_id)
+        shop, customer_id = store.shop_domain, request.customer_id
+    if not request.is_open or customer_id is None:
+        return {"state": "not followed"}
+    requested = datetime.fromisoformat(str(ctx.job.payload["requested_on"])).date()
+    state = erasure_state(store_client(config, shop), customer_id, requested)
+    with ctx.db.write() as session:
+        request, store = _load(session, request.id)
+        if not state.done:
+            expected = state.expected_on or utcnow().date() + timedelta(days=1)
+            later = max(_start_of(expected), utcnow() + timedelta(hours=12))
+            queue.enqueue(
+                session,
+                FOLLOW_KIND,
+                request_id=request.id,
+                payload=dict(ctx.job.payload),
+                run_after=later,
+            )
+            return {"state": "queued", "expected_on": expected.isoformat()}
+        append_event(
+            session,
+            actor=SYSTEM_ACTOR,
+            kind=EventKind.SHOPIFY_ERASURE,
+            request_id=request.id,
+            details={"state": "done"},
+        )
+        _complete(session, request)
+        decisions.on_completed(session, request, store)
+        enqueue_redaction(session, request)
+    return {"state": "done"}
+
+
+def _refused(db: Database, request_id: int, reason: str) -> None:
+    """Record Shopify's refusal on the request (it stays open) and fail the job."""
+    with db.write() as session:
+        request = session.get_one(Request, request_id)
+        lifecycle.add_note(session, request, actor=SYSTEM_ACTOR, text=f"Erasure refused: {reason}")
+    raise PermanentError(reason)
+
+
+def _start_of(day: Any) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def run_redact(ctx: JobContext, config: Config) -> dict[str, Any]:

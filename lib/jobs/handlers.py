@@ -52,6 +52,8 @@ def _erasure(config: Config) -> dict[str, Handler]:
     from lib.jobs import erasure_job as e
 
     return {
+        e.SHOPIFY_KIND: lambda ctx: e.run_shopify_erasure(ctx, config),
+        e.FOLLOW_KIND: lambda ctx: e.run_follow(ctx, config),
         e.REDACT_KIND: lambda ctx: e.run_redact(ctx, config),
         e.PURGE_SHOP_KIND: lambda ctx: e.run_purge_shop(ctx, config),
         e.RETENTION_KIND: lambda ctx: e.run_retention(ctx, config),

@@ -17,6 +17,7 @@ from sqlalchemy import Select, and_, func, select
 from lib.core.demo.world import STORES
 from lib.core.models import DemoCustomer, DemoLineItem, DemoOrder
 from lib.store import demo_bulk, demo_records
+from lib.store import demo_erasure as erasing
 from lib.store import demo_mutations as mutate
 from lib.store.demo_search import search_conditions
 from lib.store.demo_types import (
@@ -179,6 +180,12 @@ class CustomerNode(Obj):
 
     def f_storeCreditAccounts(self, args: dict[str, Any]) -> Connection:
         return demo_records.store_credit_accounts(self.ctx, self.row.id, args)
+
+    def f_lastOrder(self, _args: dict[str, Any]) -> OrderNode | None:
+        self.ctx.need("read_orders", "lastOrder")
+        query = select(DemoOrder).where(DemoOrder.customer_id == self.row.id)
+        row = self.ctx.session.scalar(query.order_by(DemoOrder.created_at.desc()).limit(1))
+        return OrderNode(self.ctx, row, None) if row else None
 
     def f_orders(self, args: dict[str, Any]) -> Connection:
         self.ctx.need("read_orders", "orders")
@@ -375,6 +382,13 @@ class MutationRoot(Obj):
     def __init__(self, ctx: Context) -> None:
         super().__init__()
         self.ctx = ctx
+        erasing.apply_due(ctx)  # queued erasures that are due happen before any change
+
+    def f_customerRequestDataErasure(self, args: dict[str, Any]) -> Obj:
+        return erasing.request_erasure(self.ctx, args)
+
+    def f_customerCancelDataErasure(self, args: dict[str, Any]) -> Obj:
+        return erasing.cancel_erasure(self.ctx, args)
 
     def f_customerUpdate(self, args: dict[str, Any]) -> Obj:
         return mutate.customer_update(self.ctx, args, CustomerNode)

@@ -238,7 +238,7 @@ def test_directives_unserved_fields_and_bad_variables(sqlite_db: Database) -> No
     ada = add_demo_customer(sqlite_db, email="ada@example.com")
     query = """query Parts($skip: Boolean!, $first: Int!) {
       shop { name @skip(if: $skip) myshopifyDomain }
-      customers(first: $first) { nodes { id lastOrder { id } } }
+      customers(first: $first) { nodes { id metafield(key: "custom.size") { id } } }
     }"""
     rooted = "{ shop { name plan { publicDisplayName } } }"  # Shop.plan and shop are non-null
     with running_store(sqlite_db) as server:
@@ -249,12 +249,12 @@ def test_directives_unserved_fields_and_bad_variables(sqlite_db: Database) -> No
         invalid = graphql(server.url, body).json()
     assert partial["data"] == {
         "shop": {"myshopifyDomain": SHOP},  # name skipped
-        "customers": {"nodes": [{"id": f"gid://shopify/Customer/{ada.id}", "lastOrder": None}]},
+        "customers": {"nodes": [{"id": f"gid://shopify/Customer/{ada.id}", "metafield": None}]},
     }
     (error,) = partial["errors"]
     assert error["extensions"]["code"] == "DEMO_STORE_UNSUPPORTED"
-    assert error["path"] == ["customers", "nodes", 0, "lastOrder"]
-    assert "Customer.lastOrder" in error["message"]
+    assert error["path"] == ["customers", "nodes", 0, "metafield"]
+    assert "Customer.metafield" in error["message"]
     assert nulled["data"] is None and nulled["errors"][0]["path"] == ["shop", "plan"]
     assert "data" not in invalid
     assert invalid["errors"][0]["extensions"]["code"] == "INVALID_VARIABLE"
