@@ -21,7 +21,7 @@ from lib.dashboard.roles import Actor, Right, require
 from lib.jobs import correction_job, optout_job
 from lib.store import store_client
 from lib.store.client import StoreError
-from lib.store.correction import FIELDS, LABELS, current_values
+from lib.store.correction import FIELDS, LABELS, current_values, customer_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +59,11 @@ def correction_preview(db: Database, actor: Actor, request_id: int) -> Correctio
         asked = {k: str(v) for k, v in (ask.fields or {}).items() if k in FIELDS and v}
         statement, outcome = ask.statement, ask.outcome
     current: Mapping[str, str | None] = {}
-    if asked and request.customer_id:
+    if asked:
         try:
-            current = current_values(store_client(None, store.shop_domain), request.customer_id)
+            client = store_client(None, store.shop_domain)
+            customer = customer_for(client, request.customer_id, request.email)
+            current = current_values(client, customer)
         except StoreError as exc:
             raise ActionError(f"The store could not be read: {exc}") from exc
     rows = tuple(

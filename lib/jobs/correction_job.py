@@ -23,7 +23,8 @@ from lib.core.models import CorrectionAsk, Customer, Job, Request, Store, utcnow
 from lib.jobs.queue import enqueue
 from lib.jobs.worker import JobContext, PermanentError
 from lib.store import store_client
-from lib.store.correction import FIELDS, LABELS, FieldChange, apply_changes
+from lib.store.client import CustomerNotFound
+from lib.store.correction import FIELDS, LABELS, FieldChange, apply_changes, customer_for
 from lib.store.refusals import StoreRefused
 
 KIND = "correction"
@@ -102,16 +103,16 @@ def run_correction(ctx: JobContext, config: Config) -> Mapping[str, Any]:
         store = session.get(Store, request.store_id)
         assert store is not None
         asked = dict(ask.fields or {})
-    if not request.customer_id:
-        raise PermanentError(f"{request.reference} is not linked to a store customer.")
     changes = [
         FieldChange(name, payload["apply"][name], asked[name])
         for name in FIELDS
         if name in payload["apply"]
     ]
+    client = store_client(config, store.shop_domain)
     try:
-        after = apply_changes(store_client(config, store.shop_domain), request.customer_id, changes)
-    except StoreRefused as exc:
+        customer = customer_for(client, request.customer_id, request.email)
+        after = apply_changes(client, customer, changes)
+    except (StoreRefused, CustomerNotFound) as exc:
         with ctx.db.write() as session:
             add_note(
                 session,

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from lib.store.api import customer_gid
+from lib.store.api import customer_by_email, customer_gid
 from lib.store.client import CustomerNotFound, ShopifyClient
 from lib.store.refusals import StoreRefused, raise_user_errors
 
@@ -83,6 +83,17 @@ class FieldChange:
     @property
     def label(self) -> str:
         return LABELS[self.field]
+
+
+def customer_for(client: ShopifyClient, customer_id: str | None, email: str) -> str:
+    """The request's store customer: its linked id, else the customer with its email (a guest's
+    request is verified by email, not linked); CustomerNotFound when the store has neither."""
+    if customer_id:
+        return customer_id
+    found = customer_by_email(client, email)
+    if found is None:
+        raise CustomerNotFound(f"the store has no customer with the email {email}")
+    return found.id
 
 
 def current_values(client: ShopifyClient, customer_id: str | int) -> dict[str, str | None]:

@@ -243,3 +243,23 @@ def test_the_sweep_queues_each_verified_opt_out_once(db: Database, config: Confi
     assert (job.kind, job.status, request.status) == (KIND, JobStatus.DONE, Status.COMPLETED)
     assert events[-1].details["read_back"]["data_sale_opt_out"] is True
     assert _state(db, access)[2] is None
+
+
+def test_a_guests_correction_finds_the_customer_by_email(db: Database, config: Config) -> None:
+    ada = add_demo_customer(db, email="ada@example.com", orders=0)
+    rid = _request(db, RequestType.CORRECTION, "ada@example.com", None, last_name="Byron")
+    nobody = _request(db, RequestType.CORRECTION, "nobody@example.com", None, last_name="X")
+    with db.write() as session:
+        for request_id in (rid, nobody):
+            queue_correction(
+                session,
+                session.get_one(Request, request_id),
+                actor=STAFF,
+                apply={"last_name": "Lovelace"},
+            )
+    run_worker(db, config)
+    assert _state(db, rid)[0].status == Status.COMPLETED
+    assert _demo(db, ada.id).last_name == "Byron"
+    request, events, job = _state(db, nobody)
+    assert job.status == JobStatus.FAILED and "no customer with the email" in job.last_error
+    assert request.status == Status.VERIFIED and events[-1].kind == EventKind.NOTE
