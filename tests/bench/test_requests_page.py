@@ -37,6 +37,6 @@ def test_masked_page_with_a_nameless_guest(db: Database, store: Store) -> None:
     assert list(plain["email"]) == ["guest0@example.com", "guest1@example.com"]
     assert list(plain.columns) == [
         "id", "reference", "received_at", "type", "channel", "regime", "status", "email", "name",
-        "due_on", "days_left",
+        "due_on", "owner_email", "days_left",
     ]  # fmt: skip
     assert all(days is not None for days in plain["days_left"])
