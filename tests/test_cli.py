@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
 from lib.cli import main
-from lib.core.config import PROJECT_ROOT
+from tests.helpers.cli import run_lib
 
 # Worked examples of docs/LEGAL.md §6 (weekend roll only: no country).
 WORKED = [
@@ -53,21 +49,8 @@ def test_deadline_bad_input_is_one_line_and_exit_2(capsys, argv, message) -> Non
     assert message in err
 
 
-def _run(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": database_url}
-    return subprocess.run(
-        [sys.executable, "-m", "lib", *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 def test_the_command_runs_as_a_module() -> None:
-    result = _run(
+    result = run_lib(
         "deadline",
         "--regime",
         "gdpr",
@@ -81,7 +64,7 @@ def test_the_command_runs_as_a_module() -> None:
 
 
 def test_unreachable_database_is_one_line_not_a_traceback() -> None:
-    result = _run("audit", "verify", database_url="postgresql://nobody@127.0.0.1:1/none")
+    result = run_lib("audit", "verify", database_url="postgresql://nobody@127.0.0.1:1/none")
     assert result.returncode == 1
     assert result.stderr.startswith("error: cannot reach the database")
     assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
@@ -89,13 +72,13 @@ def test_unreachable_database_is_one_line_not_a_traceback() -> None:
 
 def test_settings_commands_round_trip(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
-    assert _run("migrate", database_url=url).returncode == 0
-    assert _run("settings", "set", "guest_support", "off", database_url=url).stdout == (
+    assert run_lib("migrate", database_url=url).returncode == 0
+    assert run_lib("settings", "set", "guest_support", "off", database_url=url).stdout == (
         "guest_support = false\n"
     )
-    assert _run("settings", "get", "guest_support", database_url=url).stdout == "False\n"
-    listing = _run("settings", "list", database_url=url).stdout
+    assert run_lib("settings", "get", "guest_support", database_url=url).stdout == "False\n"
+    listing = run_lib("settings", "list", database_url=url).stdout
     assert "guest_support" in listing and "Support guest visitors" in listing
-    bad = _run("settings", "set", "download_max", "99", database_url=url)
+    bad = run_lib("settings", "set", "download_max", "99", database_url=url)
     assert bad.returncode == 2 and "takes 1 to 20" in bad.stderr
-    assert _run("audit", "verify", database_url=url).returncode == 0
+    assert run_lib("audit", "verify", database_url=url).returncode == 0

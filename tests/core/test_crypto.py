@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select
@@ -14,6 +11,7 @@ from lib.core.crypto import TokenKeyError, decrypt_token, encrypt_token, rotate_
 from lib.core.db import Database
 from lib.core.models import StoreConnection
 from tests.conftest import make_store
+from tests.helpers.cli import run_lib
 from tests.store.helpers import config_env
 
 OLD, NEW = Fernet.generate_key().decode(), Fernet.generate_key().decode()
@@ -85,8 +83,7 @@ def test_the_rotate_command_re_encrypts_and_reports(sqlite_db: Database) -> None
         session.add(StoreConnection(store_id=store.id, api_url="https://x", access_token=stored))
     config = _config(NEW, OLD).replace(database_url=sqlite_db.url)
     env = {**config_env(config), "PYTHONPATH": str(PROJECT_ROOT)}
-    command = [sys.executable, "-m", "lib", "tokens", "rotate"]
-    done = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+    done = run_lib("tokens", "rotate", env=env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == (
         "re-encrypted 1 stored tokens with the first key of TOKEN_ENCRYPTION_KEYS"

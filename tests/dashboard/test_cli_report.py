@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import csv
-import os
 import subprocess
-import sys
 
-from tests.dashboard.conftest import PROJECT
+from tests.helpers.cli import run_lib
 
 
 def _report(db, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": db.url}
-    return subprocess.run(
-        [sys.executable, "-m", "lib", "report", *args],
-        cwd=PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_lib("report", *args, database_url=db.url, timeout=60)
 
 
 def test_report_writes_the_masked_register(seeded, tmp_path):

@@ -25,7 +25,7 @@ from lib.dashboard.queries import Scope
 from lib.dashboard.reports import DEFAULT_COLUMNS, request_csv
 from lib.dashboard.roles import Actor, Role
 from lib.runner import local_services
-from tests.e2e.conftest import free_port, wait_until_up
+from tests.helpers.processes import free_port, running_process
 
 ROWS = 100_000
 BASE = "desk"
@@ -68,20 +68,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     argv = [sys.executable, "-m", "streamlit", "run", "dashboard_server.py",
             f"--server.port={port}", f"--server.baseUrlPath={BASE}", "--server.headless=true",
             "--server.fileWatcherType=none"]  # fmt: skip
-    process = subprocess.Popen(
-        argv, cwd=PROJECT_ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT
-    )
     db = Database(env["DATABASE_URL"])
     try:
-        wait_until_up(f"http://127.0.0.1:{port}/{BASE}/_stcore/health", process, log)
-        yield Server(f"http://127.0.0.1:{port}", db, load_config(env))
+        with running_process(argv, f"http://127.0.0.1:{port}/{BASE}/_stcore/health", log, env=env):
+            yield Server(f"http://127.0.0.1:{port}", db, load_config(env))
     finally:
         db.dispose()
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @dataclass

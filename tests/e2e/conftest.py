@@ -5,44 +5,21 @@ Debian's Chromium (never a downloaded browser). Screenshots go to test-artifacts
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
 from lib.core.config import PROJECT_ROOT
+from tests.helpers.processes import free_port, stop_processes, wait_until_up
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
-START_TIMEOUT = 60.0
 DEMO_REQUESTS = 400
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    """Poll `url` until it answers (any HTTP status), or fail with the process's log."""
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"{url} exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            httpx.get(url, timeout=1.0)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    pytest.fail(f"{url} did not answer in {START_TIMEOUT:.0f} s:\n{log.read_text()[-3000:]}")
 
 
 @dataclass(frozen=True)
@@ -118,13 +95,7 @@ def stack(
             work,
         )
     finally:
-        for process in running:
-            process.terminate()
-        for process in running:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_processes(running)
 
 
 @pytest.fixture(scope="module")

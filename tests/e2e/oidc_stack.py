@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from lib.core.config import PROJECT_ROOT
-from tests.e2e.conftest import free_port, wait_until_up
+from tests.helpers.processes import free_port, stop_processes, wait_until_up
 
 PROVIDER_DIR = PROJECT_ROOT / "tests" / "e2e" / "oidc"
 CLIENT_ID, CLIENT_SECRET = "privacy-desk", "privacy-desk-test-secret"
@@ -118,10 +118,4 @@ def sign_in_stack(
             wait_until_up(health, process, log)
         yield SignInStack(provider, dashboard, database_url, work)
     finally:
-        for process in running:
-            process.terminate()
-        for process in running:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_processes(running)

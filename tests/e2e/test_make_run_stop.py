@@ -15,16 +15,11 @@ from pathlib import Path
 import pytest
 
 from lib.core.config import PROJECT_ROOT
+from tests.helpers.processes import free_port
 
 READY = b"started dashboard"
 WORKING = b"started ("
 """The worker's first log line: it is polling the queue (and the store) from here on."""
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _read_until(fd: int, pid: int, wanted: bytes | None, seconds: float) -> tuple[bytes, bool]:
@@ -52,7 +47,7 @@ def _listening(port: int) -> bool:
 
 @pytest.mark.skipif(sys.platform != "linux", reason="needs a pseudo-terminal and process groups")
 def test_ctrl_c_on_make_run_stops_everything_cleanly(tmp_path: Path) -> None:
-    ports = {name: _free_port() for name in ("INTAKE_PORT", "DASHBOARD_PORT", "DEMO_STORE_PORT")}
+    ports = {name: free_port() for name in ("INTAKE_PORT", "DASHBOARD_PORT", "DEMO_STORE_PORT")}
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",

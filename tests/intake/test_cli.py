@@ -15,8 +15,9 @@ import pytest
 from lib.core.config import PROJECT_ROOT
 from lib.core.db import Database
 from lib.security import verify_app_proxy_query
+from tests.helpers.cli import run_lib
+from tests.helpers.processes import free_port
 from tests.intake.conftest import ADA, add_customer
-from tests.mail.smtp_sink import free_port
 
 SECRET = "cli-proxy-secret"
 
@@ -41,15 +42,8 @@ def db(sqlite_db: Database) -> Database:
 
 
 def _links(env: dict[str, str], *args: str) -> dict[str, str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "lib", "links", *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    result = run_lib("links", *args, env=env, timeout=60)
+    assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     return {lines[i].rstrip(":"): lines[i + 1].strip() for i in range(0, len(lines) - 1, 2)}
 

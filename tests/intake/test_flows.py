@@ -10,8 +10,9 @@ from lib.core.audit import verify_chain
 from lib.core.models import Request, utcnow
 from lib.core.settings import set_setting
 from lib.mail.delivery import deliver_pending
+from tests.helpers.processes import free_port
 from tests.intake.conftest import MERCHANT, Intake, sqlite_only, verify_link
-from tests.mail.smtp_sink import SmtpSink, free_port, html_part, text_part
+from tests.mail.smtp_sink import SmtpSink, html_part, text_part
 
 
 def _set(intake: Intake, key: str, value: object) -> None:

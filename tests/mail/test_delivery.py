@@ -21,7 +21,8 @@ from lib.mail.delivery import (
     parse_smtp_url,
 )
 from lib.mail.outbox import queue_mail
-from tests.mail.smtp_sink import SmtpSink, free_port, html_part, text_part
+from tests.helpers.processes import free_port
+from tests.mail.smtp_sink import SmtpSink, html_part, text_part
 
 STORE = {"name": "Demo Shop", "contact_email": "owner@demo-shop.test"}
 LATER = timedelta(hours=2)  # past any backoff

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 
 from lib.core.config import PROJECT_ROOT, Config
-from tests.mail.smtp_sink import free_port
+from tests.helpers.processes import free_port
 from tests.store.helpers import config_env
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "reliability.json"

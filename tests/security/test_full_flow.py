@@ -41,8 +41,9 @@ from lib.store.demo_server import DemoStoreServer
 from lib.store.demo_store import DemoStore
 from tests.conftest import make_store
 from tests.dashboard.conftest import actor
+from tests.helpers.processes import free_port
 from tests.intake.conftest import verify_link
-from tests.mail.smtp_sink import SmtpSink, free_port, text_part
+from tests.mail.smtp_sink import SmtpSink, text_part
 from tests.reliability.processes import environment, running, start_intake, start_worker
 from tests.store.helpers import FAST, wait_until
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import socket
 import sqlite3
-import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,12 +21,12 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from lib.core import db as core_db
-from lib.core.config import PROJECT_ROOT, Config
+from lib.core.config import Config
 from lib.core.db import Database
 from lib.core.models import Request
 from lib.intake.ratelimit import client_address
 from tests.conftest import make_store
-from tests.e2e.conftest import free_port, wait_until_up
+from tests.helpers.processes import free_port, running_process
 from tests.intake.conftest import Intake, running_intake, sqlite_only
 
 READ_TIMEOUT_S = 15
@@ -188,19 +187,9 @@ def served(tmp_path: Path) -> Iterator[str]:
     env = {k: v for k, v in os.environ.items() if k not in names}
     env |= {"DATABASE_URL": f"sqlite:///{tmp_path / 'desk.db'}", "REQUEST_TIMEOUT_SECONDS": "0.5"}
     port, log = free_port(), tmp_path / "intake.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "lib", "intake", "--port", str(port)],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}/healthz", process, log)
+    argv = [sys.executable, "-m", "lib", "intake", "--port", str(port)]
+    with running_process(argv, f"http://127.0.0.1:{port}/healthz", log, env=env):
         yield f"127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def _until_closed(sock: socket.socket) -> bytes:

@@ -22,7 +22,7 @@ from streamlit import config as st_config
 from lib.core.config import PROJECT_ROOT
 from lib.core.network import is_loopback
 from lib.dashboard import session
-from tests.e2e.conftest import free_port, wait_until_up
+from tests.helpers.processes import free_port, running_process
 
 START_TIMEOUT_S = 90
 STRANGER = "rebind.attacker.example"
@@ -77,19 +77,9 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The dashboard server in local mode on 127.0.0.1; yields its port as text."""
     work = tmp_path_factory.mktemp("local_mode")
     port, log = free_port(), work / "dashboard.log"
-    process = subprocess.Popen(
-        _streamlit(port, "127.0.0.1"),
-        cwd=PROJECT_ROOT,
-        env=_env(work),
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}/_stcore/health", process, log)
+    health = f"http://127.0.0.1:{port}/_stcore/health"
+    with running_process(_streamlit(port, "127.0.0.1"), health, log, env=_env(work)):
         yield str(port)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 PATHS = ("/", "/_stcore/health", "/reports/requests.csv?token=forged")

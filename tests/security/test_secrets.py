@@ -31,7 +31,8 @@ from lib.core.secrets_check import (
 )
 from lib.dashboard.startup import refusal
 from tests.conftest import make_store
-from tests.e2e.conftest import free_port, wait_until_up
+from tests.helpers.cli import run_lib
+from tests.helpers.processes import free_port, running_process
 
 SHOPIFY_SECRET = "shpss_" + secrets.token_hex(16)  # the form Shopify issues (32 hex digits)
 COMMAND_TIMEOUT_S = 60
@@ -132,14 +133,7 @@ def test_the_dashboard_with_sign_in_refuses_the_example_cookie_secret_beyond_loo
 
 
 def _command(env: dict[str, str], *argv: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "lib", *argv],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=COMMAND_TIMEOUT_S,
-    )
+    return run_lib(*argv, env=env, timeout=COMMAND_TIMEOUT_S)
 
 
 @pytest.fixture
@@ -198,16 +192,6 @@ def test_with_strong_secrets_a_real_shop_intake_starts(
     port, log = free_port(), tmp_path / "intake.log"
     subprocess.run([sys.executable, "-m", "lib", "migrate"], cwd=PROJECT_ROOT, env=env, check=True,
                    capture_output=True, timeout=COMMAND_TIMEOUT_S)  # fmt: skip
-    process = subprocess.Popen(
-        [sys.executable, "-m", "lib", "intake", "--port", str(port)],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}/healthz", process, log)
+    argv = [sys.executable, "-m", "lib", "intake", "--port", str(port)]
+    with running_process(argv, f"http://127.0.0.1:{port}/healthz", log, env=env):
         assert httpx.get(f"http://127.0.0.1:{port}/healthz").json()["status"] == "ok"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)

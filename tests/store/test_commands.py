@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
 import sys
 import zipfile
@@ -16,13 +15,8 @@ from lib.core.db import Database
 from lib.runner import local_services
 from lib.store.demo_data import add_demo_customer
 from tests.conftest import make_store
+from tests.helpers.processes import free_port
 from tests.store.helpers import config_env, wait_until
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_store_and_export_commands(sqlite_db: Database, tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from lib.store.versions import (
     version_warning,
     warn_if_unsupported,
 )
-from tests.mail.smtp_sink import free_port
+from tests.helpers.processes import free_port
 
 DEC_2026 = date(2026, 12, 4)
 
