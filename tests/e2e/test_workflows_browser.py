@@ -24,6 +24,7 @@ from tests.helpers.browser import be, go, open_dashboard, shot
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 EXPORT_TIMEOUT_MS = 120_000
 DOWNLOAD_LINK = re.compile(r"https?://\S+/download/[\w.-]+")
+REVIEW_LINK = re.compile(r"https?://\S+/request\?ref=DSR-[\d-]+")
 
 
 def _reference(db: Database, *where: object) -> str:
@@ -36,6 +37,19 @@ def _reference(db: Database, *where: object) -> str:
 def _status(db: Database, reference: str) -> str:
     with db.read() as session:
         return session.scalar(select(Request.status).where(Request.reference == reference))
+
+
+def _mail_text(db: Database, reference: str, template: str | None = None) -> str:
+    """Every mail about the request (of one template), as one text."""
+    query = (
+        select(OutboxMail.text_body)
+        .join(Request, Request.id == OutboxMail.request_id)
+        .where(Request.reference == reference)
+    )
+    if template:
+        query = query.where(OutboxMail.template == template)
+    with db.read() as session:
+        return "\n".join(session.scalars(query))
 
 
 def _open_request(page: Page, reference: str) -> None:
@@ -64,6 +78,13 @@ def test_merchant_exports_reviews_and_delivers_then_the_customer_downloads(
     heading = page.get_by_role("heading", name=re.compile(rf"^Package {reference} of "))
     expect(heading).to_be_visible(timeout=EXPORT_TIMEOUT_MS)
     assert _status(db, reference) == Status.READY_FOR_REVIEW
+    (review,) = {
+        m.group(0) for m in REVIEW_LINK.finditer(_mail_text(db, reference, "export_ready"))
+    }
+    page.goto(review)  # the *Export ready* mail lands on this request's page
+    be(page, "merchant")
+    expect(page.get_by_role("heading", name=reference, exact=True)).to_be_visible()
+    expect(heading).to_be_visible()
     expect(page.get_by_test_id("stMetricLabel").filter(has_text="Files")).to_be_visible()
     with page.expect_download() as download:
         page.get_by_role("button", name="Download for review").click()
@@ -80,13 +101,7 @@ def test_merchant_exports_reviews_and_delivers_then_the_customer_downloads(
     dialog.get_by_role("button", name="Send link").click()
     expect(page.get_by_text("Download link sent").first).to_be_visible()
     assert _status(db, reference) == Status.DELIVERED
-    with db.read() as session:
-        mails = session.scalars(
-            select(OutboxMail.text_body)
-            .join(Request, Request.id == OutboxMail.request_id)
-            .where(Request.reference == reference)
-        ).all()
-    (link,) = {m.group(0) for body in mails for m in DOWNLOAD_LINK.finditer(body)}
+    (link,) = {m.group(0) for m in DOWNLOAD_LINK.finditer(_mail_text(db, reference))}
     answer = httpx.get(link, follow_redirects=True, timeout=30)  # the customer's click
     assert answer.status_code == 200 and answer.content[:2] == b"PK"
     assert _status(db, reference) == Status.COMPLETED
