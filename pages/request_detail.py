@@ -4,7 +4,15 @@ viewer's role allows (checked again in lib.dashboard.actions)."""
 import streamlit as st
 
 from lib.core.enums import Status
-from lib.dashboard import cached, labels, package_view, request_actions, rights_panel, ui
+from lib.dashboard import (
+    cached,
+    erasure_view,
+    labels,
+    package_view,
+    request_actions,
+    rights_panel,
+    ui,
+)
 from lib.dashboard.detail import find_request, request_detail
 from lib.dashboard.roles import Right
 from lib.dashboard.session import current_actor
@@ -106,6 +114,7 @@ else:
     st.caption(":material/lock: Read-only for your role.")
 
 rights_panel.render(db, actor, request_id, r["type"], r["closed_at"] is None)
+erasure_view.render(db, actor, request_id, r["type"], r["closed_at"] is None)
 
 package = package_view.latest_package(db, request_id)
 
