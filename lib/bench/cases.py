@@ -87,6 +87,7 @@ def all_cases() -> dict[str, Case]:
     requests to the database), then store_export (once per suite)."""
     from lib.bench import (
         bulk_case,
+        erasure_case,
         intake_case,
         mail_case,
         overview_case,
@@ -105,5 +106,6 @@ def all_cases() -> dict[str, Case]:
         *store_case.CASES,
         *bulk_case.CASES,
         *mail_case.CASES,
+        *erasure_case.CASES,
     ]
     return {case.name: case for case in cases}
