@@ -110,7 +110,24 @@ if rows.empty:
     st.caption("No data request from this customer yet.")
 else:
     st.dataframe(
-        ui.localize(rows, "received_at").drop(columns=["id", "email", "name"]),
+        labels.labelled(
+            ui.localize(rows, "received_at"),
+            type="type",
+            status="status",
+            channel="channel",
+            regime="regime",
+        ).drop(columns=["id", "email", "name"]),
         hide_index=True,
         width="stretch",
+        column_config={
+            "reference": "Reference",
+            "received_at": "Received",
+            "type": "Type",
+            "channel": "Channel",
+            "regime": "Regime",
+            "status": "Status",
+            "due_on": st.column_config.DateColumn("Due", format="D MMM YYYY"),
+            "owner_email": "Owner",
+            "days_left": st.column_config.NumberColumn("Days left", format="%d"),
+        },
     )

@@ -42,13 +42,29 @@ def jobs_panel() -> None:
             "open a verified access request and click *Start export*, or use Customers.",
         )
         return
+    zone = ui.viewer_zone()
     st.dataframe(
-        ui.localize(jobs, "created_at", "finished_at").drop(columns=["done", "total"]),
+        labels.labelled(jobs, status="job")
+        .assign(
+            created_at=jobs["created_at"].map(lambda at: labels.when(at, zone)),
+            finished_at=jobs["finished_at"].map(lambda at: labels.when(at, zone)),
+            note=jobs["note"].fillna("–"),
+            error=jobs["error"].fillna("–"),
+        )
+        .drop(columns=["job", "done", "total"]),
         hide_index=True,
         width="stretch",
         key="pd_ex_jobs",
         column_config={
-            "progress": st.column_config.ProgressColumn("Progress", min_value=0.0, max_value=1.0)
+            "request": "Request",
+            "status": "Status",
+            "progress": st.column_config.ProgressColumn("Progress", min_value=0.0, max_value=1.0),
+            "note": "Step",
+            "attempts": "Attempts",
+            "by": "Started by",
+            "created_at": "Queued",
+            "finished_at": "Finished",
+            "error": "Last error",
         },
     )
 
@@ -139,12 +155,15 @@ with st.container(border=True, horizontal=True, vertical_alignment="bottom"):
         with st.popover("Passphrase"):
             st.code(store_actions.passphrase(db, actor, int(chosen)) or "", language=None)
     why = request_actions.deliver_blocked(summary) if summary else "The package is gone."
-    if st.button(
-        "Deliver to customer…",
-        type="primary",
-        key="pd_ex_deliver",
-        disabled=why is not None,
-        help=why or (f"Mails {summary.recipient} a download link." if summary else None),
+    if (
+        st.button(
+            "Deliver to customer…",
+            type="primary",
+            key="pd_ex_deliver",
+            disabled=why is not None,
+            help=why or (f"Mails {summary.recipient} a download link." if summary else None),
+        )
+        and summary is not None
     ):
         request_actions.deliver_dialog(actor, summary)
     if st.button(

@@ -70,7 +70,7 @@ def test_merchant_exports_a_customer_then_delivers_and_revokes(shop):
     run_worker(shop.db, shop.config)
     at = page("pages/exports.py", Role.MERCHANT).run()
     assert not at.exception and not at.error
-    assert at.dataframe[0].value["status"].tolist() == ["done"]
+    assert at.dataframe[0].value["status"].tolist() == ["Done"]
     assert at.dataframe[1].value["delivery_state"].tolist() == ["not delivered"]
     assert at.button(key="pd_ex_revoke").disabled
     at.button(key="pd_ex_deliver").click().run()
