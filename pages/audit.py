@@ -31,7 +31,8 @@ with st.container(horizontal=True, vertical_alignment="bottom"):
     )
     who = st.text_input("Actor (email)", key="pd_au_actor")
     reference = st.text_input("Request", placeholder="DSR-2026-000123", key="pd_au_ref")
-    period = st.date_input("Between", value=(), key="pd_au_period")
+    # An empty tuple is Streamlit's documented "range, nothing picked yet"; its stub omits it.
+    period = st.date_input("Between", value=(), key="pd_au_period")  # type: ignore[arg-type]
 
 start, end = (period[0], period[-1]) if period else (None, None)
 log = audit_log(cached.db(), AuditFilter(kind or "", who, reference, start, end))

@@ -33,10 +33,10 @@ if is_local_mode():
         else:
             st.info("The storefront needs a store and the intake service (`make run`).")
 
-status = st.selectbox(
+chosen_status = st.selectbox(
     "Status", [None, *(s.value for s in MailStatus)], format_func=labels.words, key="pd_ml_status"
 )
-mails = outbox(db, status)
+mails = outbox(db, chosen_status)
 if mails.empty:
     ui.empty("No mail in the outbox.", "mails appear here when requests arrive or change.")
     st.stop()

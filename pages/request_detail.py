@@ -23,8 +23,15 @@ actor = current_actor()
 ui.guard(actor, Right.VIEW_REQUESTS)
 db = cached.db()
 reference = st.query_params.get("ref") or st.session_state.get("pd_ref", "")
+soon = int(cached.settings(cached.url())["due_soon_days"])
+masked = not actor.can(Right.SEE_IDENTITIES)
 request_id = find_request(db, reference) if reference else None
-if request_id is None:
+detail = (
+    None
+    if request_id is None
+    else request_detail(db, request_id, today=cached.today(), soon_days=soon, masked=masked)
+)
+if request_id is None or detail is None:
     st.title("Request")
     ui.empty(
         f"No request {reference!r} here." if reference else "No request chosen.",
@@ -32,9 +39,7 @@ if request_id is None:
     )
     st.stop()
 
-soon = int(cached.settings(cached.url())["due_soon_days"])
-masked = not actor.can(Right.SEE_IDENTITIES)
-detail = request_detail(db, request_id, today=cached.today(), soon_days=soon, masked=masked)
+shown_id: int = request_id  # narrowed above, for the fragment below
 r, panel = detail.request, detail.deadline
 zone = ui.viewer_zone()
 st.title(f"{r['reference']}")
@@ -122,7 +127,7 @@ package = package_view.latest_package(db, request_id)
 @st.fragment(run_every=EXPORT_POLL_SECONDS if running else None)
 def export_watch() -> None:
     """While the export runs, look again every few seconds; redraw the page once it ends."""
-    if package_view.running_export(db, request_id) is None:
+    if package_view.running_export(db, shown_id) is None:
         st.rerun()
     st.info(
         "An export is running: the package appears here when it is built.", icon=":material/sync:"

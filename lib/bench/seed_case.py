@@ -82,7 +82,9 @@ def _read(db: Database) -> Rows:
     """Every seeded row; on PostgreSQL as text, which the server casts back on insert."""
     fairy = db.engine.raw_connection()
     try:
-        cursor = fairy.driver_connection.cursor()
+        driver = fairy.driver_connection
+        assert driver is not None  # a pooled connection just taken is open
+        cursor = driver.cursor()
         rows: Rows = {}
         for table in (*TABLES, "audit_head"):
             columns = tuple(c.name for c in Base.metadata.tables[table].columns)
@@ -90,7 +92,7 @@ def _read(db: Database) -> Rows:
             names = ", ".join(f"{c}{cast}" for c in columns)
             cursor.execute(f"SELECT {names} FROM {table}")  # noqa: S608 - names from metadata
             rows[table] = (columns, cursor.fetchall())
-        fairy.driver_connection.rollback()
+        driver.rollback()
         return rows
     finally:
         fairy.close()
@@ -114,6 +116,7 @@ def executemany(target: Target) -> Sample:
         fairy = db.engine.raw_connection()
         try:
             connection = fairy.driver_connection
+            assert connection is not None  # a pooled connection just taken is open
             cursor = connection.cursor()
             started = time.perf_counter()
             if db.is_sqlite:

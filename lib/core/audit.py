@@ -248,10 +248,21 @@ def verify_chain(session: Session, batch_size: int = 20_000) -> ChainReport:
         problem = None if payload is None else _payload_problem(reason, details, salt, payload)
         if problem is not None:
             return ChainReport(False, checked, seq, problem)
-        fields = (reason, details) if payload is None else (None, None)
-        if event_hash(seq, prev_hash, request_id, at, actor, kind, frm, to, *fields, payload) != (
-            stored
-        ):
+        plain_reason, plain_details = (reason, details) if payload is None else (None, None)
+        digest = event_hash(
+            seq,
+            prev_hash,
+            request_id,
+            at,
+            actor,
+            kind,
+            frm,
+            to,
+            plain_reason,
+            plain_details,
+            payload,
+        )
+        if digest != stored:
             return ChainReport(False, checked, seq, "its content was altered")
         prev_hash, expected_seq, checked = stored, seq + 1, checked + 1
     head = session.get(AuditHead, HEAD_ID)

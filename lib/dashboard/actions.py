@@ -70,7 +70,7 @@ def resend_verification(db: Database, actor: Actor, request_id: int) -> None:
             raise ActionError(
                 f"{request.reference} is {request.status}, not waiting for verification"
             )
-        store = session.get(Store, request.store_id)
+        store = session.get_one(Store, request.store_id)
         notifications.send_verification(session, request, store)
         append_event(
             session,

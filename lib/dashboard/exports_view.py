@@ -4,6 +4,7 @@ state of their latest customer link. Bounded (`LIMIT`), newest first."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypeVar
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -77,7 +78,10 @@ def delivery_state(
     return "sent"
 
 
-def _none(value: object) -> object:
+T = TypeVar("T")
+
+
+def _none(value: T) -> T | None:
     return None if value is None or pd.isna(value) else value
 
 

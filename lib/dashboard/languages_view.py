@@ -49,7 +49,8 @@ def built_in(key: str, locale: str) -> str:
 
 def own_text(settings: Mapping[str, Any], key: str, locale: str) -> str:
     """The merchant's text of `key` in `locale`, or "" when the built-in one is used."""
-    return (settings.get(key) or {}).get(locale, "")
+    own: str = (settings.get(key) or {}).get(locale, "")
+    return own
 
 
 def save_text(db: Database, actor: Actor, key: str, locale: str, text: str) -> bool:

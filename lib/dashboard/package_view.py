@@ -137,10 +137,11 @@ def _open(export: Export) -> pyzipper.AESZipFile:
     return archive
 
 
-def _manifest(export: Export) -> dict:
+def _manifest(export: Export) -> dict[str, Any]:
     try:
         with _open(export) as archive:
-            return json.loads(archive.read("manifest.json"))
+            manifest: dict[str, Any] = json.loads(archive.read("manifest.json"))
+            return manifest
     except (KeyError, OSError, RuntimeError, ValueError):  # an older or damaged package
         return {}
 
@@ -162,7 +163,8 @@ def report_html(db: Database, actor: Actor, export_id: int) -> str:
         )
         try:
             with _open(export) as archive:
-                return archive.read(REPORT_FILE).decode("utf-8")
+                report: str = archive.read(REPORT_FILE).decode("utf-8")
+                return report
         except KeyError:
             raise ActionError("this package was built before the readable report existed") from None
 

@@ -138,10 +138,11 @@ def _grant(subject: str) -> ReportGrant:
     if not isinstance(data, dict):
         raise ValueError("subject is not an object")
     email, store_id, unmask, columns = data.get("e"), data.get("s"), data.get("u"), data.get("c")
-    session = data.get("k", "")
+    session, role = data.get("k", ""), data.get("r")
     optional_text = (data.get("g"), data.get("y"), data.get("f"), data.get("t"))
     if (
         not isinstance(email, str)
+        or not isinstance(role, str)
         or not isinstance(unmask, bool)
         or not isinstance(session, str)
         or not (store_id is None or (isinstance(store_id, int) and not isinstance(store_id, bool)))
@@ -151,7 +152,7 @@ def _grant(subject: str) -> ReportGrant:
     ):
         raise ValueError("subject has missing or mistyped fields")
     scope = Scope(store_id, _day(data.get("f")), _day(data.get("t")), data.get("g"), data.get("y"))
-    return ReportGrant(email, Role(data.get("r")), scope, check_columns(columns), unmask, session)
+    return ReportGrant(email, Role(role), scope, check_columns(columns), unmask, session)
 
 
 def issue(config: Config, grant: ReportGrant, now: float | None = None) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
@@ -22,7 +22,10 @@ from lib.dashboard.session import LOCAL_ROLE_KEY, is_local_mode, sign_out
 FAVICON = str(Path(__file__).parent / "assets" / "favicon.png")
 """The browser tab's icon, served by the dashboard itself (a `:material/…:` page icon makes the
 browser fetch it from Google's font servers)."""
-STATUS_COLORS = {
+BadgeColor = Literal[
+    "red", "orange", "yellow", "blue", "green", "violet", "gray", "grey", "primary"
+]
+STATUS_COLORS: dict[str, BadgeColor] = {
     "pending_verification": "orange",
     "verified": "blue",
     "in_progress": "blue",

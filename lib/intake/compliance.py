@@ -177,7 +177,8 @@ def _act(
     if kind in ERASING and _known_store(session, shop) is None:
         return "unknown_shop", None  # nothing of ours to erase; never create a store for it
     store = store_for(session, shop, config)
-    customer = payload.get("customer") if isinstance(payload.get("customer"), dict) else {}
+    sent = payload.get("customer")
+    customer: dict[str, Any] = sent if isinstance(sent, dict) else {}
     customer_id = _text(customer.get("id"))
     known = customer_by_id(session, store, customer_id) if customer_id else None
     email = customer.get("email") if isinstance(customer.get("email"), str) else None

@@ -29,6 +29,8 @@ from graphql import (
     GraphQLOutputType,
     GraphQLSchema,
     GraphQLSkipDirective,
+    InlineFragmentNode,
+    NamedTypeNode,
     OperationDefinitionNode,
     SelectionSetNode,
     is_leaf_type,
@@ -95,10 +97,12 @@ class _Run:
             if isinstance(node, FieldNode):
                 out.setdefault((node.alias or node.name).value, []).append(node)
                 continue
+            condition: NamedTypeNode | None
             if isinstance(node, FragmentSpreadNode):
                 fragment = self.fragments[node.name.value]
                 condition, inner = fragment.type_condition, fragment.selection_set
             else:
+                assert isinstance(node, InlineFragmentNode)  # the third kind of selection
                 condition, inner = node.type_condition, node.selection_set
             if condition is None or self._applies(condition.name.value, kind):
                 self._collect(kind, inner, out)
@@ -166,7 +170,7 @@ class _Run:
                 return None
         if is_leaf_type(kind):
             try:
-                return kind.coerce_output_value(value)  # type: ignore[union-attr]
+                return kind.coerce_output_value(value)
             except Exception as exc:
                 self.fail(exc, nodes, path)
                 return None
@@ -174,7 +178,8 @@ class _Run:
             self.fail(NotServed(str(kind), nodes[0].name.value), nodes, path)
             return None
         try:
-            return self.object(kind, value, [n.selection_set for n in nodes], path)
+            selections = [n.selection_set for n in nodes if n.selection_set is not None]
+            return self.object(kind, value, selections, path)
         except _Null:
             return None
 

@@ -256,6 +256,7 @@ class DemoStoreServer:
     def url(self) -> str:
         """Base URL, e.g. http://127.0.0.1:8081."""
         host, port = self.httpd.server_address[:2]
+        assert isinstance(host, str)  # an AF_INET server's address is (str, int)
         return f"http://{host}:{port}"
 
     def start(self) -> DemoStoreServer:

@@ -139,7 +139,7 @@ class Obj:
 
     def resolve(self, name: str) -> Callable[[dict[str, Any]], Any] | None:
         """The resolver of field `name`, or None when the demo store does not serve it."""
-        method = getattr(self, "f_" + name, None)
+        method: Callable[[dict[str, Any]], Any] | None = getattr(self, "f_" + name, None)
         if method is not None:
             return method
         if name in self.values:
@@ -212,6 +212,10 @@ def address(values: dict[str, Any]) -> Obj:
     country, province = values.get("countryCodeV2"), values.get("provinceCode")
     derived = {
         "country": country_name(country),
-        "province": PROVINCES.get((country, province), province) if province else None,
+        "province": (
+            (PROVINCES.get((country, province), province) if country else province)
+            if province
+            else None
+        ),
     }
     return Obj({**dict.fromkeys(_ADDRESS_FIELDS), **derived, **values})
