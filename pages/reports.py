@@ -95,10 +95,21 @@ with regulatory:
         st.altair_chart(charts.metrics_bars(table[table["regime"] != "all"]), width="stretch")
         st.download_button(
             "Download metrics CSV",
-            data=reports.metrics_csv(table),
+            data=reports.metrics_csv(
+                labels.labelled(table, regime="regime", type="type"),
+                header=[labels.label("column", c) for c in reports.METRIC_COLUMNS],
+            ),
             file_name=f"metrics_{start}_{end}.csv",
             mime="text/csv",
             on_click="ignore",
             icon=":material/download:",
             key="pd_rp_metrics_download",
+        )
+    erasures = cached.erasure_outcomes(cached.url(), scope.store_id, start, end)
+    if not erasures.empty:
+        st.subheader("Erasure requests by outcome")
+        st.dataframe(
+            labels.labelled(erasures, type="type"),
+            hide_index=True,
+            column_config={"type": "Type", "outcome": "Outcome", "requests": "Requests"},
         )

@@ -116,6 +116,12 @@ def metrics(db_url: str, store_id: int | None, start: date, end: date) -> pd.Dat
 
 
 @st.cache_data(ttl=AGGREGATE_TTL, max_entries=32, show_spinner=False)
+def erasure_outcomes(db_url: str, store_id: int | None, start: date, end: date) -> pd.DataFrame:
+    """Erasure requests by outcome for a range (Reports)."""
+    return queries.erasure_outcomes(get_database(db_url), Scope(store_id, start, end))
+
+
+@st.cache_data(ttl=AGGREGATE_TTL, max_entries=32, show_spinner=False)
 def received(db_url: str, store_id: int | None, start: date, end: date) -> int:
     """How many requests a report over this range holds."""
     return queries.count_received(get_database(db_url), Scope(store_id, start, end))

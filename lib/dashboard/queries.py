@@ -15,7 +15,7 @@ import pandas as pd
 from sqlalchemy import Select, case, func, select
 
 from lib.core.db import Database
-from lib.core.enums import Channel, Status
+from lib.core.enums import Channel, RequestType, Status
 from lib.core.models import Request, SettingChange, Store
 from lib.dashboard.sqlfn import day_of, days_between
 
@@ -106,6 +106,29 @@ def response_histogram(db: Database, scope: Scope) -> pd.DataFrame:
     )
     columns = ["regime", "type", "denied", "days", "requests", "on_time"]
     return _frame(db, scoped(query, scope), columns)
+
+
+ERASURE_OUTCOMES = {
+    Status.COMPLETED: "Erased",
+    Status.REJECTED: "Refused",
+    Status.CANCELED: "Canceled",
+    Status.EXPIRED: "Expired (never verified)",
+    Status.IN_PROGRESS: "In progress (queued in Shopify)",
+}
+"""An erasure request's status in words; the other open states count as "Open"."""
+
+
+def erasure_outcomes(db: Database, scope: Scope) -> pd.DataFrame:
+    """Erasure and shop/redact requests received in the scope, per type and outcome."""
+    query = (
+        select(Request.type, Request.status, func.count())
+        .where(Request.type.in_([RequestType.ERASURE, RequestType.SHOP_ERASURE]))
+        .group_by(Request.type, Request.status)
+    )
+    frame = _frame(db, scoped(query, scope), ["type", "status", "requests"])
+    frame["outcome"] = [ERASURE_OUTCOMES.get(Status(s), "Open") for s in frame["status"]]
+    grouped = frame.groupby(["type", "outcome"], as_index=False)["requests"].sum()
+    return grouped.sort_values(["type", "requests"], ascending=[True, False], ignore_index=True)
 
 
 def received_counts(db: Database, scope: Scope) -> pd.DataFrame:
