@@ -19,6 +19,7 @@ from lib.core.models import Appeal, CorrectionAsk, Request, Store
 from lib.dashboard.actions import ActionError, load_request
 from lib.dashboard.roles import Actor, Right, require
 from lib.jobs import correction_job, optout_job
+from lib.mail import decisions
 from lib.store import store_client
 from lib.store.client import StoreError
 from lib.store.correction import FIELDS, LABELS, current_values, customer_for
@@ -176,7 +177,8 @@ class AppealOutcome:
 def decide_appeal(
     db: Database, actor: Actor, request_id: int, *, grant: bool, reason: str
 ) -> AppealOutcome:
-    """Grant or deny an appeal (compliance; not the person who refused the request)."""
+    """Grant or deny an appeal (compliance; not the person who refused the request); the
+    customer is told either way."""
     require(actor, Right.REJECT)
     with db.write() as session:
         request = load_request(session, request_id)
@@ -186,5 +188,10 @@ def decide_appeal(
             )
         except (appeals.AppealError, LifecycleError) as exc:
             raise ActionError(str(exc)) from exc
+        store = session.get_one(Store, request.store_id)
+        if decision.granted:
+            decisions.on_completed(session, request, store)
+        else:  # the refusal names the state's Attorney General
+            decisions.on_rejected(session, request, store)
         reopened = decision.reopened.reference if decision.reopened is not None else None
         return AppealOutcome(decision.granted, reopened, decision.attorney_general)

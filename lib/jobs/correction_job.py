@@ -3,9 +3,11 @@
 Staff decide per field (`queue_correction`: apply with the store value they previewed, or refuse
 with a reason; refusing every field is `refuse_correction`). The job re-reads the store and
 writes through `lib.store.correction`; afterwards Privacy Desk's own copies (the request's name
-and email, the synced customer row) follow, the outcome per field is kept on `correction_asks`
-and the request completes. A value changed since the preview or Shopify's `userErrors` change
-nothing: the request stays open with the reason on its timeline, and the job fails at once.
+and email, the synced customer row) follow, the outcome per field is kept on `correction_asks`,
+the request completes and the customer is told (`lib.mail.decisions`: what was corrected, and
+staff's reasons for what was not). A value changed since the preview or Shopify's `userErrors`
+change nothing: the request stays open with the reason on its timeline, and the job fails at
+once.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from lib.core.lifecycle import LifecycleError, add_note, reject, transition
 from lib.core.models import CorrectionAsk, Customer, Job, Request, Store, utcnow
 from lib.jobs.queue import enqueue
 from lib.jobs.worker import JobContext, PermanentError
+from lib.mail import decisions
 from lib.store import store_client
 from lib.store.client import CustomerNotFound
 from lib.store.correction import FIELDS, LABELS, FieldChange, apply_changes, customer_for
@@ -86,6 +89,7 @@ def refuse_correction(session: Session, request: Request, *, actor: str, reason:
     ask.outcome = {f: {"applied": False, "reason": reason.strip()} for f in ask.fields or {}}
     ask.decided_by, ask.decided_at = actor, utcnow()
     reject(session, request, actor=actor, code=RejectionCode.OTHER, text=reason)
+    decisions.on_rejected(session, request, session.get_one(Store, request.store_id))
 
 
 def run_correction(ctx: JobContext, config: Config) -> Mapping[str, Any]:
@@ -149,6 +153,9 @@ def _record(
         reason="correction applied in part" if refused else "correction applied",
         details={"applied": [c.field for c in changes], "refused": sorted(refused)},
     )
+    store = session.get_one(Store, request.store_id)
+    not_made = "\n".join(why.strip() for why in refused.values())
+    decisions.on_completed(session, request, store, explanation=not_made)
     return {"applied": len(changes), "refused": len(refused)}
 
 

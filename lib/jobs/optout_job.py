@@ -22,6 +22,7 @@ from lib.core.lifecycle import LifecycleError, add_note, transition
 from lib.core.models import Job, Request, Store
 from lib.jobs.queue import enqueue
 from lib.jobs.worker import JobContext, PermanentError
+from lib.mail import decisions
 from lib.store import store_client
 from lib.store.optout import apply_opt_out
 from lib.store.refusals import StoreRefused
@@ -91,14 +92,16 @@ def run_opt_out(ctx: JobContext, config: Config) -> Mapping[str, Any]:
             )
         raise PermanentError(str(exc)) from exc
     with ctx.db.write() as session:
+        request = session.get_one(Request, request_id)
         transition(
             session,
-            session.get_one(Request, request_id),
+            request,
             Status.COMPLETED,
             actor=str(payload.get("actor") or "system"),
             reason="opted out of sale and sharing in Shopify",
             details={"read_back": proof.as_dict()},
         )
+        decisions.on_completed(session, request, session.get_one(Store, request.store_id))
     return proof.as_dict()
 
 

@@ -19,10 +19,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from lib.core import register
+from lib.core import appeals, register
+from lib.core.config import get_config
 from lib.core.enums import RejectionCode, RequestType
 from lib.core.i18n import N_
-from lib.core.models import OutboxMail, Request, Store
+from lib.core.models import Appeal, OutboxMail, Request, Store
+from lib.mail.appeal_links import appeal_url
 from lib.mail.notifications import mail_locale, request_view, store_view
 from lib.mail.outbox import queue_mail
 
@@ -44,6 +46,11 @@ REASONS = {
 }
 """Each structured reason in plain words for the customer."""
 COMPLETED = {
+    RequestType.CORRECTION: N_("We have corrected your personal data as you asked."),
+    RequestType.OPT_OUT: N_(
+        "We have recorded your request: we will not sell or share your personal data."
+    ),
+    RequestType.APPEAL: N_("We have granted your appeal and will carry out your request."),
     RequestType.ERASURE: N_(
         "We have erased your personal data. We keep only what the law obliges us to keep, such "
         "as the records of orders we must retain for tax purposes, and only for as long as "
@@ -84,20 +91,34 @@ def on_extended(session: Session, request: Request, store: Store) -> OutboxMail 
 def on_rejected(session: Session, request: Request, store: Store) -> OutboxMail | None:
     """The refusal: the reason in plain words, the complaint right, and how to appeal."""
     code = RejectionCode(request.rejection_code or RejectionCode.OTHER)
+    appealable = request.regime in APPEAL_REGIMES and request.type != RequestType.APPEAL
     context = {
         "reason": REASONS[code],
         "explanation": request.rejection_text or "",
         "authority": register.load(session, store).texts.get("authority", ""),
-        "appeal": request.regime in APPEAL_REGIMES,
+        "appeal": appealable,
         "appeal_days": APPEAL_DAYS,
+        "appeal_url": appeal_url(get_config(), request) if appealable else "",
+        "attorney_general": _attorney_general(session, request),
     }
     return _queue(
         session, request, store, "decision_rejected", context, f"decision:rejected:{request.id}"
     )
 
 
-def on_completed(session: Session, request: Request, store: Store) -> OutboxMail | None:
-    """What was done, for the types in COMPLETED; None for the others."""
+def _attorney_general(session: Session, request: Request) -> dict[str, str] | None:
+    """For a denied appeal: the Attorney General of the refused request's state, if known."""
+    link = session.get(Appeal, request.id) if request.type == RequestType.APPEAL else None
+    refused = session.get(Request, link.refused_request_id) if link else None
+    office = appeals.attorney_general(refused.subdivision) if refused else None
+    return {"office": office.office, "url": office.url} if office else None
+
+
+def on_completed(
+    session: Session, request: Request, store: Store, *, explanation: str = ""
+) -> OutboxMail | None:
+    """What was done, for the types in COMPLETED; None for the others. `explanation` (staff's
+    words, e.g. why part of a correction was not made) follows the sentence."""
     text = COMPLETED.get(RequestType(request.type))
     if text is None:
         return None
@@ -106,7 +127,7 @@ def on_completed(session: Session, request: Request, store: Store) -> OutboxMail
         request,
         store,
         "decision_completed",
-        {"done": text},
+        {"done": text, "explanation": explanation},
         f"decision:completed:{request.id}",
     )
 

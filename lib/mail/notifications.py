@@ -48,6 +48,7 @@ TYPE_LABELS = {
     RequestType.CORRECTION: i18n.N_("correct your data"),
     RequestType.OPT_OUT: i18n.N_("opt out of the sale or sharing of your data"),
     RequestType.SHOP_ERASURE: i18n.N_("erase all data of the shop"),
+    RequestType.APPEAL: i18n.N_("reconsider our decision"),
 }
 """What the customer asked for, as it continues "your request to …" (translated in mails)."""
 TYPE_NAMES = {
@@ -56,6 +57,7 @@ TYPE_NAMES = {
     RequestType.CORRECTION: "correction",
     RequestType.OPT_OUT: "opt-out of sale or sharing",
     RequestType.SHOP_ERASURE: "erasure of all shop data (shop/redact)",
+    RequestType.APPEAL: "appeal of a refused request",
 }
 CHANNEL_LABELS = {
     Channel.LOGGED_IN: "storefront, customer logged in",
