@@ -306,7 +306,8 @@ def metrics(db: Database, scope: Scope) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(METRIC_COLUMNS))
 
 
-def metrics_csv(frame: pd.DataFrame) -> bytes:
-    """The metrics table as CSV text (same escaping as every report)."""
+def metrics_csv(frame: pd.DataFrame, header: Sequence[str] = METRIC_COLUMNS) -> bytes:
+    """The metrics table as CSV text (same escaping as every report); `header` names the
+    columns for people (the dashboard's download) instead of the codes (`python -m lib report`)."""
     values = frame.astype(object).where(frame.notna(), None).itertuples(index=False)
-    return _csv_text([list(METRIC_COLUMNS), *values])
+    return _csv_text([list(header), *values])

@@ -185,5 +185,6 @@ def test_analyst_reads_the_charts_and_downloads_the_metrics(page: Page, stack: S
     with page.expect_download() as download:
         page.get_by_role("button", name="Download metrics CSV").click()
     rows = list(csv.reader(io.StringIO(download.value.path().read_text())))
-    assert rows[0][:3] == ["regime", "type", "received"] and len(rows) > 2
+    assert rows[0][:4] == ["Regime", "Type", "Received", "Complied with in whole or in part"]
+    assert rows[-1][:2] == ["All", "All"] and "gdpr" not in {r[0] for r in rows}  # in words
     assert sum(int(r[2]) for r in rows[1:-1]) == int(rows[-1][2])  # the total row adds up
