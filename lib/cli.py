@@ -107,9 +107,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _log_to_console(level: str) -> None:
+    """The processes' console log; httpx's line per HTTP request (every store call) stays out."""
+    import logging
+
+    logging.basicConfig(level=level, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     """Run a worker until SIGINT/SIGTERM (or one round with --once)."""
-    import logging
     import signal
     import threading
 
@@ -122,7 +129,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     config = get_config()
     db = _database()
     require_strong_secrets(config, shops=connected_shops(db, config))
-    logging.basicConfig(level=config.log_level, format="%(asctime)s %(name)s %(message)s")
+    _log_to_console(config.log_level)
     warn_if_unsupported(config.shopify_api_version)
     worker = Worker(
         db,
@@ -178,7 +185,6 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def cmd_intake(args: argparse.Namespace) -> int:
     """Serve the intake service (storefront page, verify links, webhooks) until Ctrl-C."""
-    import logging
 
     import uvicorn
 
@@ -196,7 +202,7 @@ def cmd_intake(args: argparse.Namespace) -> int:
     )
     db = _database()
     require_strong_secrets(config, [config.intake_host], shops=connected_shops(db, config))
-    logging.basicConfig(level=config.log_level, format="%(asctime)s %(name)s %(message)s")
+    _log_to_console(config.log_level)
     warn_if_unsupported(config.shopify_api_version)
     uvicorn.run(
         create_app(db, config),
@@ -303,13 +309,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_store(args: argparse.Namespace) -> int:
     """Serve the demo store (Shopify Admin GraphQL subset over the demo tables) until Ctrl-C."""
-    import logging
 
     from lib.core.config import get_config
     from lib.store.demo_server import serve
 
     config = get_config()
-    logging.basicConfig(level=config.log_level, format="%(asctime)s %(name)s %(message)s")
+    _log_to_console(config.log_level)
     _database()
     serve(config, args.port)
     return 0

@@ -116,7 +116,6 @@ class Worker:
         long = tuple(kind for kind in self.handlers if kind in self.long_kinds)
         short = tuple(kind for kind in self.handlers if kind not in self.long_kinds)
         log.info("worker %s started (%s)", self.worker_id, ", ".join(sorted(self.handlers)))
-        logging.getLogger("httpx").setLevel(logging.WARNING)  # not a console line per store call
         lane = None
         if long:
             args = ("long", long, False, stop)
