@@ -57,6 +57,8 @@ FILE_NOTES = {
         "one line per order: order number, dates, payment and delivery status, currency and total."
     ),
     "order_lines.csv": N_("one line per item you ordered: product, variant, quantity and price."),
+    "order_fulfillments.csv": N_("the deliveries of your orders: carrier and tracking number."),
+    "order_transactions.csv": N_("the payments and refunds of your orders."),
     "addresses.csv": N_(
         "every address we hold: your saved addresses, and the delivery and billing address of "
         "each order."
@@ -264,6 +266,25 @@ class PackageWriter:
                         order_id, name, _number(line["id"]), line.get("title"),
                         line.get("variantTitle"), line.get("sku"), line.get("quantity"),
                         money.get("amount"), money.get("currencyCode"),
+                    ),
+                )  # fmt: skip
+            for delivery in order.get("fulfillments") or []:
+                for track in delivery.get("trackingInfo") or [{}]:
+                    self._row(
+                        "order_fulfillments.csv",
+                        (
+                            order_id, name, delivery.get("status"), delivery.get("createdAt"),
+                            track.get("company"), track.get("number"), track.get("url"),
+                        ),
+                    )  # fmt: skip
+            for payment in order.get("transactions") or []:
+                amount = (payment.get("amountSet") or {}).get("shopMoney") or {}
+                self._row(
+                    "order_transactions.csv",
+                    (
+                        order_id, name, payment.get("kind"), payment.get("status"),
+                        payment.get("formattedGateway"), payment.get("processedAt"),
+                        amount.get("amount"), amount.get("currencyCode"),
                     ),
                 )  # fmt: skip
             for source in ("shippingAddress", "billingAddress"):

@@ -63,6 +63,13 @@ _LINES = """pageInfo { hasNextPage endCursor }
         id title variantTitle sku quantity
         originalUnitPriceSet { shopMoney { amount currencyCode } }
       }"""
+ORDER_EXTRAS = """fulfillments(first: 5) {
+          name status createdAt trackingInfo(first: 3) { company number url }
+        }
+        transactions(first: 10) {
+          kind status formattedGateway processedAt amountSet { shopMoney { amount currencyCode } }
+        }"""
+"""Each order's deliveries with tracking and its payments and refunds (lists, not connections)."""
 ORDERS = (
     f"""query CustomerOrders($id: ID!, $first: Int!, $after: String, $lines: Int!) {{
   customer(id: $id) {{
@@ -75,6 +82,7 @@ ORDERS = (
         shippingAddress {{ ...Address }}
         billingAddress {{ ...Address }}
         lineItems(first: $lines) {{ {_LINES} }}
+        {ORDER_EXTRAS}
       }}
     }}
   }}

@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 
-from lib.store.api import customer_gid
+from lib.store.api import ORDER_EXTRAS, customer_gid
 from lib.store.client import ShopifyClient, StoreError, StoreQueryError
 
 _ADDRESS = """firstName lastName company address1 address2 city province provinceCode zip
@@ -37,6 +37,7 @@ BULK_ORDERS = f"""query BulkCustomerOrders {{
         totalPriceSet {{ shopMoney {{ amount currencyCode }} }}
         shippingAddress {{ {_ADDRESS} }}
         billingAddress {{ {_ADDRESS} }}
+        {ORDER_EXTRAS}
         lineItems {{
           edges {{
             node {{

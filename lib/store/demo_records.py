@@ -3,18 +3,21 @@
 Rows of `demo_records` (one kind per block) served as Shopify's types: `Customer.metafields`,
 `Customer.storeCreditAccounts` (scope `read_store_credit_accounts`) and the root
 `draftOrders(query: "customer_id:N")` (scope `read_draft_orders`), paged like every connection.
-`add_demo_records` gives a demo customer some of each (tests, benchmarks).
+`add_demo_records` gives a demo customer some of each (tests, benchmarks). Each order's
+deliveries and payments (`Order.fulfillments`, `Order.transactions`) are derived from its
+fulfilment and financial status.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, insert, select
 
 from lib.core.db import Database
-from lib.core.models import DemoCustomer, DemoRecord, utcnow
+from lib.core.models import DemoCustomer, DemoOrder, DemoRecord, utcnow
 from lib.store.demo_types import Connection, Context, Obj, cursor, fetch_page, gid, iso, money
 
 TYPES = {
@@ -130,3 +133,58 @@ def draft_orders(ctx: Context, args: dict[str, Any], customer_id: int | None) ->
             )
         )
     return Connection(nodes, more)
+
+
+def fulfillments(order: DemoOrder, args: dict[str, Any]) -> list[Obj]:
+    """`Order.fulfillments`: one delivery with tracking for a fulfilled or partly fulfilled
+    order."""
+    first = args.get("first")
+    if order.fulfillment_status not in ("fulfilled", "partial") or first == 0:
+        return []
+    number = f"JD{order.id % 10**12:012d}"
+    tracking = Obj(
+        {
+            "company": "DHL Express",
+            "number": number,
+            "url": f"https://www.dhl.com/track?tracking-id={number}",
+        }
+    )
+    return [
+        Obj(
+            {
+                "name": f"{order.name}-F1",
+                "status": "SUCCESS",
+                "createdAt": iso(order.created_at),
+                "trackingInfo": [tracking],
+            }
+        )
+    ]
+
+
+def transactions(order: DemoOrder, args: dict[str, Any]) -> list[Obj]:
+    """`Order.transactions`: the sale, and the refund of a (partly) refunded order; a pending
+    order has none yet."""
+    if order.financial_status == "pending":
+        return []
+    total = Obj(money(order.total_price, order.currency))
+    sale = {
+        "kind": "SALE",
+        "status": "SUCCESS",
+        "formattedGateway": "Shopify Payments",
+        "gateway": "shopify_payments",
+        "processedAt": iso(order.created_at),
+        "createdAt": iso(order.created_at),
+        "amountSet": Obj({"shopMoney": total, "presentmentMoney": total}),
+    }
+    found = [Obj(sale)]
+    if order.financial_status in ("refunded", "partially_refunded"):
+        share = Decimal(1) if order.financial_status == "refunded" else Decimal("0.5")
+        back = Obj(money(Decimal(str(order.total_price)) * share, order.currency))
+        refund = {
+            **sale,
+            "kind": "REFUND",
+            "amountSet": Obj({"shopMoney": back, "presentmentMoney": back}),
+        }
+        found.append(Obj(refund))
+    first = args.get("first")
+    return found if first is None else found[: max(0, int(first))]

@@ -252,6 +252,12 @@ class OrderNode(Obj):
     def f_customer(self, _args: dict[str, Any]) -> Obj:
         return Obj({"id": gid("Customer", self.row.customer_id)})
 
+    def f_fulfillments(self, args: dict[str, Any]) -> list[Obj]:
+        return demo_records.fulfillments(self.row, args)
+
+    def f_transactions(self, args: dict[str, Any]) -> list[Obj]:
+        return demo_records.transactions(self.row, args)
+
     def f_lineItems(self, args: dict[str, Any]) -> Connection:
         first = page_size(args)
         after = after_id("LineItem", args.get("after")) or 0

@@ -79,6 +79,12 @@ def test_hostile_text_stays_data_in_the_csvs(sqlite_db: Database, tmp_path: Path
     assert all(not a["phone"] or a["phone"].startswith("'+") for a in addresses)
     html = files["index.html"].decode("utf-8")
     assert "+49 30 1234567" in html and "'+49" not in html  # reads naturally in the report
+    payments = rows(files["order_transactions.csv"])
+    assert {p["kind"] for p in payments} >= {"SALE"} and all(p["amount"] for p in payments)
+    deliveries = rows(files["order_fulfillments.csv"])
+    assert deliveries and all(d["number"].startswith("JD") for d in deliveries)
+    assert "<h2>Payments and refunds</h2>" in html and "Shopify Payments" in html
+    assert "DHL Express" in html and deliveries[0]["number"] in html
     mails = rows(files["mails.csv"])
     assert [m["purpose"] for m in mails] == ["received"]
     activity = rows(files["activity.csv"])

@@ -57,9 +57,9 @@ def test_a_lowered_cost_limit_gives_smaller_pages_and_every_order_and_line(
     with running_store(sqlite_db) as server, client_for(server) as client:
         post(server, "/_demo/faults", {"max_cost": 200})
         pages = list(order_pages(client, ada.id))
-    # 45 orders (993 points), 22 (487) and 11 (245) are refused; 5 orders cost 113.
-    assert [p.page_size for p in pages] == [5] * 20
-    assert [p.next_size for p in pages] == [5] * 19 + [0]
+    # 36 orders (975 points), 18 (489) and 9 (246) are refused; 4 orders cost 111.
+    assert [p.page_size for p in pages] == [4] * 25
+    assert [p.next_size for p in pages] == [4] * 24 + [0]
     # Follow-up line pages: 250 (753 points) and 125 (378) are refused, 62 lines cost 189.
     assert refusals(client) == 3 + 2
     orders = [order for page in pages for order in page.orders]
@@ -125,18 +125,18 @@ def test_the_first_page_after_a_cost_report_fits_the_shop_limit(sqlite_db: Datab
     ada = add_demo_customer(sqlite_db, email="ada@example.com", orders=100, lines_per_order=2)
     with running_store(sqlite_db) as server, pricier_shop(server, 1.5) as base:
         with ShopifyClient(base, PINNED, TOKEN, SHOP) as client:
-            # Our estimate plans 45 orders (993 points): 1,490 at this shop's prices.
+            # Our estimate plans 36 orders (975 points): 1,462 at this shop's prices.
             client.query(
                 ORDERS, {"id": f"gid://shopify/Customer/{ada.id}", "first": 10, "lines": 5}
             )
             pages = list(order_pages(client, ada.id))
             assert refusals(client) == 0
-            # 30 orders cost 663 by our estimate, 995 at the shop's prices: the most that fits.
-            assert [p.page_size for p in pages] == [30] * 4
-            assert [len(p.orders) for p in pages] == [30, 30, 30, 10]
+            # 24 orders cost 651 by our estimate, 976 at the shop's prices: the most that fits.
+            assert [p.page_size for p in pages] == [24] * 5
+            assert [len(p.orders) for p in pages] == [24, 24, 24, 24, 4]
         with ShopifyClient(base, PINNED, TOKEN, SHOP) as fresh:  # no report before the first
             sizes = [p.page_size for p in order_pages(fresh, ada.id)]
-            assert refusals(fresh) == 1 and sizes == [22] * 5
+            assert refusals(fresh) == 1 and sizes == [18] * 6
     assert sum(len(p.orders) for p in pages) == 100
 
 
@@ -148,6 +148,6 @@ def test_the_cost_a_refusal_reports_plans_the_retry(sqlite_db: Database) -> None
         ShopifyClient(base, PINNED, TOKEN, SHOP) as client,
     ):
         sizes = [p.page_size for p in order_pages(client, ada.id)]
-    # 45 orders are refused at 2,979 points; that report plans 15 (999 points), below the
-    # halved 22 (1,461 points, which would be refused too).
-    assert refusals(client) == 1 and sizes == [15] * 3
+    # 36 orders are refused at 2,925 points; that report plans 12 (981 points), below the
+    # halved 18 (1,467 points, which would be refused too).
+    assert refusals(client) == 1 and sizes == [12] * 4

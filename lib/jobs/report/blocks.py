@@ -28,7 +28,7 @@ NOT_COLLECTED_BLOCKS: tuple[tuple[str, str | None], ...] = (
     (N_("Abandoned checkouts"), "read_orders"),
     (N_("Gift cards"), "read_gift_cards"),
     (N_("Subscription contracts"), None),
-    (N_("Payments, refunds, deliveries and returns of each order"), "read_orders"),
+    (N_("Returns, refunded items and discounts of each order"), "read_orders"),
 )
 """Blocks not read yet, with the scope Shopify needs (None: one the app does not ask for)."""
 
