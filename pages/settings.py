@@ -13,6 +13,7 @@ from lib.dashboard import (
     labels,
     languages_view,
     register_view,
+    request_types_view,
     store_actions,
     ui,
 )
@@ -208,6 +209,7 @@ for store in connection_view.store_views(cached.db()):
             "the fallback merchant email.",
         )
         st.caption(connection_view.mail_recipient(store, fallback))
+        request_types_view.render(cached.db(), actor, store.id)
         save, test = st.columns(2)
         save.button(
             "Save address",

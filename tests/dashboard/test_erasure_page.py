@@ -59,3 +59,16 @@ def test_the_panel_is_only_on_erasure_requests(app_db: Database) -> None:
     at = page("pages/request_detail.py", Role.ADMIN, ref=access).run()
     assert not at.exception
     assert all(b.label != "Erase" for b in at.button)
+
+
+def test_settings_switch_a_store_s_storefront_request_types(app_db: Database) -> None:
+    store = make_store(app_db)
+    at = page("pages/settings.py", Role.ADMIN).run()
+    assert not at.exception
+    choice = at.multiselect(key=f"pd_set_types_{store.id}")
+    assert choice.value == ["Request data export"]
+    choice.set_value(["Request data export", "Delete my data"]).run()
+    next(b for b in at.button if b.label == "Save requests offered").click().run()
+    assert not at.exception
+    with app_db.read() as session:
+        assert session.get_one(Store, store.id).request_types == ["access", "erasure"]
