@@ -45,14 +45,15 @@ with st.container(horizontal=True, vertical_alignment="bottom"):
     due = st.selectbox(
         "Deadline",
         list(DUE_WINDOWS),
-        format_func=DUE_WINDOWS.get,
+        format_func=DUE_WINDOWS.__getitem__,  # picklable, unlike a lambda (session state)
         key="pd_rq_due",
         on_change=_first_page,
     )
+    owners = {"": "Anyone", actor.email.lower(): "My requests", UNASSIGNED: "Nobody"}
     owner = st.selectbox(
         "Owner",
-        ["", actor.email.lower(), UNASSIGNED],
-        format_func={"": "Anyone", actor.email.lower(): "My requests", UNASSIGNED: "Nobody"}.get,
+        list(owners),
+        format_func=owners.__getitem__,
         key="pd_rq_owner",
         on_change=_first_page,
     )
@@ -78,7 +79,7 @@ with st.expander("More filters and sorting"), st.container(horizontal=True):
         key="pd_rq_channel",
         on_change=_first_page,
     )
-    sort = st.selectbox("Sort", list(SORTS), format_func=SORTS.get, key="pd_rq_sort")
+    sort = st.selectbox("Sort", list(SORTS), format_func=SORTS.__getitem__, key="pd_rq_sort")
     size = st.selectbox("Rows per page", PAGE_SIZES, key="pd_rq_size", on_change=_first_page)
 
 query = RequestQuery(

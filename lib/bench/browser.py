@@ -22,10 +22,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
 from lib.core.config import PROJECT_ROOT
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -38,7 +42,8 @@ START_SECONDS = 120.0
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def _start_dashboard(database_url: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -64,18 +69,18 @@ def _start_dashboard(database_url: str, log: Path) -> tuple[subprocess.Popen[byt
     raise RuntimeError(f"the dashboard did not answer within {START_SECONDS:.0f} s")
 
 
-def _interactive(page: object, heading: str) -> None:
+def _interactive(page: Page, heading: str) -> None:
     from playwright.sync_api import expect
 
     expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible(timeout=60_000)
     page.wait_for_function(SETTLED, timeout=60_000)
 
 
-def _sidebar(page: object, title: str) -> None:
+def _sidebar(page: Page, title: str) -> None:
     page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
 
 
-def _open_first_request(page: object) -> str:
+def _open_first_request(page: Page) -> str:
     box = page.get_by_role("combobox", name="Open request")
     reference = box.input_value()
     page.get_by_test_id("stBaseButton-primary").filter(has_text="Open").click()

@@ -31,7 +31,7 @@ def redact_customer(target: Target) -> Sample:
     with db.read() as session:
         query = select(Request.store_id, Request.email).where(Request.email != "")
         offset = (len(_picked) * 7919) % max(1, target.n)
-        store_id, email = session.execute(query.order_by(Request.id).offset(offset)).first()
+        store_id, email = session.execute(query.order_by(Request.id).offset(offset).limit(1)).one()
         _picked.add(email)
         requests = session.scalar(
             select(func.count()).select_from(Request).where(Request.email == email)
@@ -66,7 +66,8 @@ def purge_shop(target: Target) -> Sample:
             select(Request.store_id, func.count())
             .group_by(Request.store_id)
             .order_by(func.count().desc())
-        ).first()[0]
+            .limit(1)
+        ).one()[0]
     started = time.perf_counter()
     with db.write_connection() as connection:
         transaction = connection.begin()

@@ -28,7 +28,7 @@ def _named(frame: pd.DataFrame, column: str, vocabulary: str) -> pd.DataFrame:
 
 def weekly_volume(frame: pd.DataFrame, by: str, title: str) -> alt.Chart:
     """Stacked bars of requests per week, coloured by `by` (`type` or `channel`)."""
-    return (
+    chart: alt.Chart = (
         alt.Chart(_named(frame, by, by), title=title, height=HEIGHT)
         .mark_bar()
         .encode(
@@ -46,6 +46,7 @@ def weekly_volume(frame: pd.DataFrame, by: str, title: str) -> alt.Chart:
             ],
         )
     )
+    return chart
 
 
 def response_times(
@@ -73,18 +74,19 @@ def response_times(
         )
     )
     merged = _named(distribution.merge(deadlines, on=by, how="left"), by, by)
-    return (
+    chart: alt.FacetChart = (
         alt.layer(bars, rule, data=merged)
         .properties(width=250, height=150)
         .facet(facet=alt.Facet(f"{by}:N", title=None), columns=3)
         .properties(title=f"Response time per {by} (red: legal deadline, days)")
         .resolve_scale(y="independent")
     )
+    return chart
 
 
 def open_by_days_left(frame: pd.DataFrame) -> alt.Chart:
     """Open requests by days left; negative = overdue; coloured by deadline state."""
-    return (
+    chart: alt.Chart = (
         alt.Chart(
             frame.assign(state=frame["state"].str.capitalize()),
             title="Open requests by days left",
@@ -102,9 +104,12 @@ def open_by_days_left(frame: pd.DataFrame) -> alt.Chart:
             ],
         )
     )
+    return chart
 
 
-def verification_funnel(weekly: pd.DataFrame, changes: pd.DataFrame) -> alt.LayerChart:
+def verification_funnel(
+    weekly: pd.DataFrame, changes: pd.DataFrame
+) -> alt.LayerChart | alt.FacetChart:  # altair's own type for a layer's `properties`
     """Guest requests per week by stage, with a rule where *Support guest visitors* changed."""
     lines = (
         alt.Chart(weekly.assign(stage=weekly["stage"].map(STAGES)))
@@ -148,7 +153,7 @@ def metrics_bars(metrics: pd.DataFrame) -> alt.Chart:
         {"median_days_to_respond": "float64", "mean_days_to_respond": "float64"}
     )
     answered = _named(_named(answered, "type", "type"), "regime", "regime")
-    return (
+    chart: alt.Chart = (
         alt.Chart(answered, title="Median days to respond", height=HEIGHT)
         .mark_bar()
         .encode(
@@ -165,3 +170,4 @@ def metrics_bars(metrics: pd.DataFrame) -> alt.Chart:
             ],
         )
     )
+    return chart

@@ -197,12 +197,12 @@ def request_detail(
         )
         panel = _panel(request, timezone, today, soon_days)
         events["what"] = [
-            event_sentence(*row, channel=request.channel)
-            for row in events[["actor", "kind", "from", "to", "reason"]].itertuples(
-                index=False, name=None
-            )
+            event_sentence(actor, kind, frm, to, reason, channel=request.channel)
+            for actor, kind, frm, to, reason in events[
+                ["actor", "kind", "from", "to", "reason"]
+            ].itertuples(index=False, name=None)
         ]
-        person = None
+        person: dict[str, Any] | None = None
         if customer is not None:
             person = {
                 "name": " ".join(p for p in (customer.first_name, customer.last_name) if p),
