@@ -97,7 +97,7 @@ class CustomerNode(Obj):
             cond = and_(cond, DemoOrder.created_at >= self.ctx.now - timedelta(RECENT_ORDER_DAYS))
         return cond
 
-    def f_numberOfOrders(self, _args: dict[str, Any]) -> str:
+    def f_numberOfOrders(self, _args: dict[str, Any]) -> int:  # the scalar writes it as text
         if self._orders is None:
             count = select(func.count()).select_from(DemoOrder)
             self._orders = self.ctx.session.scalar(count.where(self._order_filter())) or 0
