@@ -25,6 +25,7 @@ from lib.core.db import Database
 from lib.core.enums import OPEN_STATUSES, RequestType, Status
 from lib.core.i18n import N_
 from lib.core.models import Store
+from lib.intake import appeal
 from lib.intake.customers import customer_by_id
 from lib.intake.languages import (
     LIQUID_LOCALE,
@@ -502,3 +503,6 @@ def verify(request: Request, token: str = "") -> Response:
         locale=locale,
         status=status,
     )
+
+
+router.include_router(appeal.router)  # /appeal: the signed link of a US-state refusal mail

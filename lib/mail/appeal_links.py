@@ -25,6 +25,14 @@ _REFUSALS = {
 }
 
 
+class AppealLinkError(AppealError):
+    """The link itself cannot be used; `expired` tells a late link from a broken one."""
+
+    def __init__(self, message: str, *, expired: bool) -> None:
+        super().__init__(message)
+        self.expired = expired
+
+
 @dataclass(frozen=True, slots=True)
 class AppealToken:
     """A verified appeal link: which refused request, and the fingerprint to spend."""
@@ -41,11 +49,15 @@ def appeal_url(config: Config, request: Request, now: float | None = None) -> st
 
 
 def read_appeal_token(config: Config, token: str, now: float | None = None) -> AppealToken:
-    """The link's request and fingerprint, or AppealError with one sentence for the customer."""
+    """The link's request and fingerprint, or AppealLinkError (one sentence, in English: the
+    storefront shows its own translated text by `expired`)."""
     try:
         claims = read_token(token, config.token_secret, APPEAL_PURPOSE, now=now)
     except TokenError as exc:
-        raise AppealError(_REFUSALS.get(exc.reason, "This appeal link is not valid.")) from None
+        message = _REFUSALS.get(exc.reason, "This appeal link is not valid.")
+        raise AppealLinkError(message, expired=exc.reason == "expired") from None
     if not claims.subject.isdigit():
-        raise AppealError("This appeal link is not valid; open the link from the email again.")
+        raise AppealLinkError(
+            "This appeal link is not valid; open the link from the email again.", expired=False
+        )
     return AppealToken(int(claims.subject), token_fingerprint(claims.token_id))

@@ -5,16 +5,17 @@ mail reaches a real SMTP server."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 
 import pytest
 from sqlalchemy import select, update
 
-from lib.core.appeals import AppealError, open_appeal
+from lib.core import config
+from lib.core.appeals import APPEAL_WINDOW_DAYS
 from lib.core.audit import verify_chain
-from lib.core.config import get_config
-from lib.core.models import Customer, DemoCustomer, Request, Store
+from lib.core.models import Appeal, Customer, DemoCustomer, Request, Store
 from lib.core.request_types import set_offered
 from lib.dashboard import actions, rights_actions
 from lib.dashboard.roles import Actor, Role
@@ -23,7 +24,7 @@ from lib.jobs.handlers import job_handlers
 from lib.jobs.optout_job import sweep_opt_outs
 from lib.jobs.queue import ClaimedJob
 from lib.jobs.worker import JobContext, Worker
-from lib.mail.appeal_links import read_appeal_token
+from lib.mail.appeal_links import appeal_url
 from lib.store.demo_server import DemoStoreServer
 from tests.intake.conftest import SHOP, Intake, add_customer, add_demo_customer
 from tests.store.helpers import TOKEN, running_store
@@ -111,7 +112,11 @@ def test_opt_out_applied_read_back_and_confirmed(flow: Intake) -> None:
     assert "we will not sell or share your personal data" in text
 
 
-def test_refused_us_state_request_appealed_once_and_denied_with_the_ag(flow: Intake) -> None:
+def test_refused_us_state_request_appealed_once_and_denied_with_the_ag(
+    flow: Intake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TOKEN_SECRET", flow.config.token_secret)  # the dashboard mints the link
+    config.get_config.cache_clear()
     add_customer(flow.db, "102", "Grace", "Hopper", "grace@example.com", country="US")
     with flow.db.write() as session:
         session.execute(
@@ -125,20 +130,35 @@ def test_refused_us_state_request_appealed_once_and_denied_with_the_ag(flow: Int
     refusal = _text(_mails(flow, "grace@example.com")[-1])
     match = LINK.search(refusal)
     assert match, refusal
-    link = read_appeal_token(get_config(), match.group(1))
-    with flow.db.write() as session:
-        appeal_id = open_appeal(
-            session, session.get_one(Request, link.request_id), fingerprint=link.fingerprint
-        ).id
-    with flow.db.write() as session, pytest.raises(AppealError, match="already been used"):
-        open_appeal(
-            session, session.get_one(Request, link.request_id), fingerprint=link.fingerprint
-        )
+    path = f"{flow.config.app_proxy_prefix}/appeal"
+    form = flow.http.get(path, params={"token": match.group(1)})
+    assert form.status_code == 200 and 'name="statement"' in form.text
+    sent = flow.http.post(path, data={"token": match.group(1), "statement": "I bought there."})
+    assert sent.status_code == 200 and "We have received your appeal" in sent.text
+    again = flow.http.post(path, data={"token": match.group(1), "statement": "Again"})
+    assert again.status_code == 409 and "already received this appeal" in again.text
+    broken = flow.http.get(path, params={"token": match.group(1)[:-3]})
+    assert broken.status_code == 400 and "not valid" in broken.text
+    appeal = _request(flow, "appeal")
+    with flow.db.read() as session:
+        assert session.get_one(Appeal, appeal.id).statement == "I bought there."
     with pytest.raises(Exception, match="someone other than the person who refused"):
-        rights_actions.decide_appeal(flow.db, ALICE, appeal_id, grant=False, reason="No.")
-    rights_actions.decide_appeal(flow.db, OLGA, appeal_id, grant=False, reason="Still none.")
+        rights_actions.decide_appeal(flow.db, ALICE, appeal.id, grant=False, reason="No.")
+    rights_actions.decide_appeal(flow.db, OLGA, appeal.id, grant=False, reason="Still none.")
     flow.deliver()
     denial = _text(_mails(flow, "grace@example.com")[-1])
     assert "Still none." in denial
     assert "https://www.oag.state.va.us/consumer-protection/" in denial
     assert "/appeal?token=" not in denial  # an appeal's denial is not appealable again
+
+
+def test_an_expired_appeal_link_is_refused_in_the_customers_language(flow: Intake) -> None:
+    late = time.time() - (APPEAL_WINDOW_DAYS + 1) * 86400
+    url = appeal_url(flow.config, Request(id=1), now=late)
+    path, _, query = url.partition("?")
+    answer = flow.http.get(
+        f"{flow.config.app_proxy_prefix}/appeal?{query}", headers={"accept-language": "de"}
+    )
+    assert answer.status_code == 410
+    assert "Die Frist für einen Widerspruch ist vorbei." in answer.text
+    assert path.endswith("/appeal")
