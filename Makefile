@@ -23,6 +23,7 @@ test: $(STAMP) i18n-compile $(OIDC_INSTALLED)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(PY) -m mypy
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The OpenID Connect provider the sign-in browser tests start (tests/e2e/oidc, npm oidc-provider,
