@@ -18,11 +18,14 @@ from lib.core.audit import verify_chain
 from lib.core.db import Database
 from lib.core.identity import email_hash
 from lib.core.models import Base, Export, Job, Request, RequestEvent, Store, utcnow
+from lib.dashboard import actions
+from lib.dashboard.roles import Actor, Role
 from lib.jobs.erasure_job import redact_retained
 from lib.jobs.handlers import job_handlers
 from lib.jobs.worker import Worker
 from lib.security import sign_webhook
 from tests.intake.conftest import PROXY_SECRET, SHOP, Intake, sqlite_only
+from tests.mail.smtp_sink import text_part
 
 ADA = ("ada@example.com", "Lovelace", "Ada Lovelace")
 PATH = "/webhooks/shopify"
@@ -226,3 +229,21 @@ def test_closed_requests_lose_their_identity_after_the_retention(intake: Intake)
         assert session.get_one(Request, old.id).email_hash == email_hash(ADA[0])
         assert session.get_one(Request, recent.id).email == "grace@example.com"
         assert verify_chain(session).ok
+
+
+@sqlite_only
+def test_decision_notices_reach_the_customer_over_smtp(intake: Intake) -> None:
+    intake.http.post(intake.page_url("101"), data={})
+    [request] = intake.requests()
+    admin = Actor("admin@shop.example", Role.ADMIN)
+    actions.extend(intake.db, admin, request.id, "We must gather orders from two warehouses")
+    actions.reject(intake.db, admin, request.id, "excessive", "Third request this week")
+    _work(intake)
+    assert intake.smtp is not None
+    mails = {m["Subject"]: m for m in intake.smtp.wait_for(4) if m["To"] == ADA[0]}
+    extended = next(m for s, m in mails.items() if s.startswith("We need more time"))
+    rejected = next(m for s, m in mails.items() if "cannot be carried out" in s)
+    assert "two warehouses" in text_part(extended)
+    body = " ".join(text_part(rejected).split())
+    assert "The request is excessive" in body and "Third request this week" in body
+    assert "supervisory authority" in body
