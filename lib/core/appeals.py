@@ -25,9 +25,10 @@ from lib.core.lifecycle import NewRequest, open_request, reject, transition
 from lib.core.models import Appeal, Request, RequestEvent, Store, UsedToken, utcnow
 
 APPEAL_PURPOSE = "appeal"
-APPEAL_WINDOW_DAYS = 60
-"""How long after the refusal the link accepts an appeal. The laws ask for "a reasonable period"
-(ORS 646A.576(6)(a)); 60 days is Privacy Desk's choice, at least every decision period."""
+APPEAL_WINDOW_DAYS = 45
+"""How long after the refusal the link accepts an appeal, and what the refusal mail promises.
+The laws ask for "a reasonable period" (ORS 646A.576(6)(a)); 45 days is Privacy Desk's choice
+(as long as the laws give a business to answer a request)."""
 APPEALABLE_REGIMES = frozenset({"us_state"})
 LINK_CHECK = "signed appeal link sent to the requester's email address"
 

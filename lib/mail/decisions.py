@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from lib.core import appeals, register
+from lib.core.appeals import APPEAL_WINDOW_DAYS
 from lib.core.config import get_config
 from lib.core.enums import RejectionCode, RequestType
 from lib.core.i18n import N_
@@ -30,8 +31,9 @@ from lib.mail.outbox import queue_mail
 
 APPEAL_REGIMES = frozenset({"us_state"})
 """Regimes whose refusals must say how to appeal (Va. Code §59.1-577(C) and its twins)."""
-APPEAL_DAYS = 45
-"""The window we give for an appeal (Virginia and Colorado: "a reasonable period")."""
+APPEAL_DAYS = APPEAL_WINDOW_DAYS
+"""The window we give for an appeal (Virginia and Colorado: "a reasonable period"); the signed
+link expires with it (`lib.core.appeals`)."""
 REASONS = {
     RejectionCode.IDENTITY_NOT_VERIFIED: N_("We could not confirm that the request is yours."),
     RejectionCode.MANIFESTLY_UNFOUNDED: N_("The request is manifestly unfounded."),

@@ -113,7 +113,7 @@ def test_a_used_link_or_a_second_appeal_changes_nothing(db: Database, store: Sto
 def test_appeal_after_the_window_or_not_refused_or_not_us_state(db: Database, store: Store) -> None:
     refused_id = _refused(db, store)
     late = REFUSED_AT + timedelta(days=APPEAL_WINDOW_DAYS, seconds=1)
-    with pytest.raises(AppealError, match="appeal window of 60 days"):
+    with pytest.raises(AppealError, match=f"appeal window of {APPEAL_WINDOW_DAYS} days"):
         _open(db, refused_id, at=late)
     gdpr_id = _refused(db, store, regime="gdpr")
     with pytest.raises(AppealError, match="handled under gdpr, which has no appeal process"):
