@@ -25,22 +25,14 @@ from lib.core.lifecycle import (
     transition,
 )
 from lib.core.models import Request, RequestEvent, Store
+from tests.helpers.requests import open_test_request
 
 RECEIVED = datetime(2026, 1, 31, 10, 0, tzinfo=UTC)
 
 
 def _open(db: Database, store: Store, channel: Channel = Channel.GUEST, **kw) -> int:
-    new = NewRequest(
-        store=store,
-        type=RequestType.ACCESS,
-        channel=channel,
-        email=kw.pop("email", "Ann@Example.com"),
-        country=kw.pop("country", "DE"),
-        **kw,
-    )
-    with db.write() as session:
-        request = open_request(session, new, actor="customer", at=RECEIVED)
-        return request.id
+    kw = {"email": "Ann@Example.com", "country": "DE", **kw}
+    return open_test_request(db, store, channel=channel, at=RECEIVED, **kw)
 
 
 def _events(db: Database, request_id: int) -> list[RequestEvent]:

@@ -12,14 +12,13 @@ from lib.core.db import Database
 from lib.core.enums import Channel, EventKind, RequestType, Status
 from lib.core.lifecycle import LifecycleError, NewRequest, assign_owner, merge, open_request
 from lib.core.models import Request, RequestEvent, Store
+from tests.helpers.requests import open_test_request
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def _open(db: Database, store: Store, channel: Channel, email: str = "ann@example.com") -> int:
-    new = NewRequest(store=store, type=RequestType.ACCESS, channel=channel, email=email)
-    with db.write() as session:
-        return open_request(session, new, actor="customer", at=AT).id
+    return open_test_request(db, store, email, channel=channel, at=AT)
 
 
 def _events(db: Database) -> int:

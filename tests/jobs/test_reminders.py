@@ -11,19 +11,18 @@ from lib.core import lifecycle
 from lib.core.audit import verify_chain
 from lib.core.config import Config
 from lib.core.db import Database
-from lib.core.enums import Channel, EventKind, RequestType
-from lib.core.lifecycle import NewRequest
+from lib.core.enums import Channel, EventKind
 from lib.core.models import OutboxMail, Request, RequestEvent, Store, utcnow
 from lib.core.settings import set_setting
 from lib.jobs.handlers import job_handlers, periodic_jobs
 from lib.jobs.maintenance import GUEST_REMIND_KIND, remind_deadlines, remind_unverified
+from tests.helpers.requests import open_test_request
 
 
 def _open(db: Database, store: Store, channel: Channel, hours_ago: float, email: str) -> int:
-    new = NewRequest(store, RequestType.ACCESS, channel, email)
-    with db.write() as session:
-        at = utcnow() - timedelta(hours=hours_ago)
-        return lifecycle.open_request(session, new, actor="customer", at=at).id
+    return open_test_request(
+        db, store, email, channel=channel, at=utcnow() - timedelta(hours=hours_ago)
+    )
 
 
 def _mails(db: Database, to: str, template: str) -> int:

@@ -15,22 +15,14 @@ from lib.core.models import OutboxMail, Request, Store
 from lib.core.settings import SPECS, set_setting
 from lib.dashboard import actions
 from lib.dashboard.roles import Actor, Role
+from tests.helpers.requests import open_test_request
 
 ADMIN = Actor("admin@shop.example", Role.ADMIN)
 
 
 def _open(db: Database, store: Store, **kw: object) -> int:
-    new = NewRequest(
-        store=store,
-        type=kw.pop("type", RequestType.ERASURE),  # type: ignore[arg-type]
-        channel=kw.pop("channel", Channel.LOGGED_IN),  # type: ignore[arg-type]
-        email="ann@example.com",
-        name="Ann Smith",
-        country=kw.pop("country", "FR"),  # type: ignore[arg-type]
-        **kw,  # type: ignore[arg-type]
-    )
-    with db.write() as session:
-        return lifecycle.open_request(session, new, actor="customer").id
+    kw = {"kind": kw.pop("type", RequestType.ERASURE), "country": "FR", **kw}
+    return open_test_request(db, store, "ann@example.com", name="Ann Smith", **kw)
 
 
 def _mails(db: Database, request_id: int, template: str) -> list[OutboxMail]:

@@ -10,10 +10,9 @@ from jinja2 import UndefinedError
 from sqlalchemy import func, select
 
 from lib.core.db import Database
-from lib.core.enums import Channel, RequestType
-from lib.core.lifecycle import NewRequest, open_request
 from lib.core.models import OutboxMail, Store
 from lib.mail.outbox import queue_mail, render
+from tests.helpers.requests import open_test_request
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 STORE = {"name": "Demo Shop", "contact_email": "owner@demo-shop.test"}
@@ -68,19 +67,7 @@ def test_a_missing_variable_is_an_error_not_a_blank() -> None:
 
 
 def _open(db: Database, store: Store) -> int:
-    with db.write() as session:
-        request = open_request(
-            session,
-            NewRequest(
-                store=store,
-                type=RequestType.ACCESS,
-                channel=Channel.LOGGED_IN,
-                email="ada@example.com",
-                name="Ada",
-            ),
-            actor="test",
-        )
-        return request.id
+    return open_test_request(db, store, name="Ada", actor="test")
 
 
 def test_queue_mail_fills_the_store_from_the_request_and_dedupes(db: Database, store) -> None:
