@@ -21,6 +21,7 @@ import contextvars
 import itertools
 import json
 import secrets
+import shutil
 import tempfile
 import threading
 import time
@@ -110,6 +111,11 @@ class BulkOperations:
         self.held.set()  # set: operations run; cleared: they wait (tests of OPERATION_IN_PROGRESS)
         self._numbers = itertools.count(1)
         self._operations: dict[int, Operation] = {}
+
+    def close(self) -> None:
+        """Remove the result files (the demo store is stopping)."""
+        self.held.set()  # a held operation finishes (and finds its folder gone)
+        shutil.rmtree(self.folder, ignore_errors=True)
 
     def configure(self, values: dict[str, Any]) -> dict[str, Any]:
         """Set faults (`fail_next`, `truncate_next`, `url_ttl`) and `hold`: operations stay

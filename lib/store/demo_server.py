@@ -271,6 +271,7 @@ class DemoStoreServer:
             self.httpd.serve_forever()
         finally:
             self.httpd.server_close()
+            self.httpd.bulk.close()
 
     def stop(self) -> None:
         """Stop serving and close the socket."""
@@ -278,6 +279,7 @@ class DemoStoreServer:
         self.httpd.server_close()
         if self.thread is not None:
             self.thread.join(timeout=5)
+        self.httpd.bulk.close()
 
 
 def serve(config: Config, port: int | None = None, host: str = "127.0.0.1") -> None:
