@@ -98,6 +98,31 @@ def deadline_of(request: Request, store_timezone: str, target_days: int = 15) ->
     )
 
 
+def _received_row(new: NewRequest, regime: str, at: datetime, deadline: Deadline) -> Request:
+    """The row of `new` as received `at`: its regime, deadlines and normalised email."""
+    return Request(
+        store_id=new.store.id,
+        type=new.type,
+        channel=new.channel,
+        status=S.RECEIVED,
+        regime=regime,
+        country=new.country,
+        subdivision=new.subdivision,
+        email=new.email.strip().lower(),
+        email_hash=email_hash(new.email),
+        name=new.name,
+        customer_id=new.customer_id,
+        received_at=at,
+        due_on=deadline.due,
+        legal_due_on=deadline.due,
+        confirm_by_on=deadline.confirm_by,
+        target_on=deadline.target,
+        shopify_request_id=new.shopify_request_id,
+        orders_requested=new.orders_requested,
+        locale=new.locale,
+    )
+
+
 def open_request(
     session: Session,
     new: NewRequest,
@@ -130,27 +155,7 @@ def open_request(
         target_working_days=target_days,
         request_type=_deadline_type(new.type),
     )
-    request = Request(
-        store_id=new.store.id,
-        type=new.type,
-        channel=new.channel,
-        status=S.RECEIVED,
-        regime=str(regime),
-        country=new.country,
-        subdivision=new.subdivision,
-        email=new.email.strip().lower(),
-        email_hash=email_hash(new.email),
-        name=new.name,
-        customer_id=new.customer_id,
-        received_at=at,
-        due_on=deadline.due,
-        legal_due_on=deadline.due,
-        confirm_by_on=deadline.confirm_by,
-        target_on=deadline.target,
-        shopify_request_id=new.shopify_request_id,
-        orders_requested=new.orders_requested,
-        locale=new.locale,
-    )
+    request = _received_row(new, str(regime), at, deadline)
     session.add(request)
     session.flush()
     request.reference = make_reference(request.id, received_on)  # the store's year
