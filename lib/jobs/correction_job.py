@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from lib.core.config import Config
 from lib.core.enums import RejectionCode, RequestType, Status
+from lib.core.identity import email_hash
 from lib.core.lifecycle import LifecycleError, add_note, reject, transition
 from lib.core.models import CorrectionAsk, Customer, Job, Request, Store, utcnow
 from lib.jobs.queue import enqueue
@@ -164,6 +165,7 @@ def _follow(session: Session, request: Request, after: Mapping[str, str | None])
     name = " ".join(v for v in (after.get("first_name"), after.get("last_name")) if v)
     if after.get("email"):
         request.email = str(after["email"]).strip().lower()
+        request.email_hash = email_hash(request.email)  # duplicates are recognised by it
     if name:
         request.name = name
     customer = session.scalar(

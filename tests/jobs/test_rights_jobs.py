@@ -15,6 +15,7 @@ from lib.core.config import Config
 from lib.core.db import Database
 from lib.core.deadlines import compute_deadline
 from lib.core.enums import Channel, EventKind, JobStatus, RequestType, Status
+from lib.core.identity import email_hash
 from lib.core.lifecycle import LifecycleError, NewRequest, open_request
 from lib.core.models import CorrectionAsk, DemoCustomer, Job, Request, RequestEvent, Store
 from lib.jobs.correction_job import queue_correction, refuse_correction
@@ -263,3 +264,19 @@ def test_a_guests_correction_finds_the_customer_by_email(db: Database, config: C
     request, events, job = _state(db, nobody)
     assert job.status == JobStatus.FAILED and "no customer with the email" in job.last_error
     assert request.status == Status.VERIFIED and events[-1].kind == EventKind.NOTE
+
+
+def test_a_corrected_email_moves_our_copies_and_their_keyed_hash(
+    db: Database, config: Config
+) -> None:
+    ada = add_demo_customer(db, email="ada@example.com", orders=0)
+    rid = _request(db, RequestType.CORRECTION, "ada@example.com", ada.id, email="ada@byron.example")
+    with db.write() as session:
+        queue_correction(
+            session, session.get_one(Request, rid), actor=STAFF, apply={"email": "ada@example.com"}
+        )
+    run_worker(db, config)
+    request, _, _ = _state(db, rid)
+    assert (request.status, request.email) == (Status.COMPLETED, "ada@byron.example")
+    assert request.email_hash == email_hash("ada@byron.example")
+    assert _demo(db, ada.id).email == "ada@byron.example"
