@@ -3,10 +3,14 @@ may not; *Deliver to customer* warns while it is unreviewed and still delivers."
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
 from lib.core import register
+from lib.core.enums import Status
+from lib.core.lifecycle import transition
 from lib.core.models import Export, ProcessingRegister, Request, RequestEvent
 from lib.dashboard import register_view
 from lib.dashboard.roles import PermissionDenied, Role
@@ -65,3 +69,23 @@ def test_delivery_warns_while_the_register_is_unreviewed(seeded: Seeded) -> None
         store = session.merge(seeded.store)
         register.save(session, store, register.defaults(store), "admin@x", reviewed=True)
     assert register_view.delivery_warning(seeded.db, export_id) is None
+
+
+def test_the_deliver_dialog_warns_while_the_register_is_unreviewed(
+    seeded: Seeded, tmp_path: Path
+) -> None:
+    package = tmp_path / "package.zip"
+    package.write_bytes(b"PK\x05\x06" + b"\x00" * 18)
+    with seeded.db.write() as session:
+        request = session.scalars(
+            select(Request).where(Request.reference == seeded.refs["verified"])
+        ).one()
+        transition(session, request, Status.IN_PROGRESS, actor="merchant@shop.example")
+        transition(session, request, Status.READY_FOR_REVIEW, actor="system")
+        session.add(Export(request_id=request.id, path=str(package), sha256="0" * 64))
+    at = page("pages/exports.py", Role.MERCHANT).run()
+    at.button(key="pd_ex_deliver").click().run()
+    assert not at.exception
+    assert any("has not been reviewed" in w.value for w in at.warning)
+    confirm = [b for b in at.button if str(b.key).endswith("deliver_ok")]
+    assert confirm and not confirm[0].disabled  # the warning does not block delivery
