@@ -142,13 +142,13 @@ table = st.dataframe(
         "received_at",
     ),
     column_config={
-        "reference": st.column_config.TextColumn("Reference", width="medium"),
-        "customer": st.column_config.TextColumn("Customer", width="medium"),
-        "type": st.column_config.TextColumn("Type", width="medium"),
-        "status": st.column_config.TextColumn("Status", width="small"),
-        "due_on": st.column_config.DateColumn("Due", format="D MMM YYYY", width="small"),
+        "reference": st.column_config.TextColumn("Reference", width=130),
+        "customer": st.column_config.TextColumn("Customer", width=170),
+        "type": st.column_config.TextColumn("Type", width=160),
+        "status": st.column_config.TextColumn("Status", width=150),
+        "due_on": st.column_config.DateColumn("Due", format="D MMM YYYY", width=105),
         "days_left": st.column_config.NumberColumn(
-            "Days left", format="%d", width="small", help="Negative = overdue; empty once closed."
+            "Days left", format="%d", width=80, help="Negative = overdue; empty once closed."
         ),
         "email": "Email",
         "owner_email": "Owner",

@@ -73,6 +73,8 @@ def test_merchant_exports_reviews_and_delivers_then_the_customer_downloads(
     open_dashboard(page, stack)
     be(page, "merchant")
     shot(page, "overview")
+    go(page, "Requests")
+    shot(page, "requests")  # reference, customer, type, status, due and days left at 1440 px
     _open_request(page, reference)
     page.get_by_role("button", name="Start export").click()
     heading = page.get_by_role("heading", name=re.compile(rf"^Package {reference} of "))
