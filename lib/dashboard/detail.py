@@ -283,11 +283,15 @@ def event_sentence(
         else:
             text = f"{who} marked the request verified"
     elif kind == "transition" and after == "completed":
-        text = (
-            "the customer downloaded the package: the request is completed"
-            if actor in ("customer", "system")
-            else f"{who} closed the request as completed"
-        )
+        if actor in ("customer", "system"):
+            return "the request is completed: the customer has their data"
+        text = f"{who} closed the request as completed"
+    elif kind == "download" and reason:
+        return f"{who}: {reason}"
+    elif kind == "download":
+        text = "the customer downloaded the package" if actor == "customer" else f"{who} downloaded"
+    elif kind == "export":
+        text = "Privacy Desk built the package" if who == "Privacy Desk" else f"{who}: export"
     elif kind == "transition" and after in _REACHED:
         text = _REACHED[after].format(who=who)
     elif kind in _KIND:

@@ -68,3 +68,23 @@ def test_audit_details_are_sentences_not_dicts() -> None:
                            "template": "verify"})  # fmt: skip
     assert text == "Paused days 3; Due 2 Jan 2027; Manual yes; Template verify"
     assert labels.details(None) == ""
+
+
+def test_timeline_events_read_as_sentences() -> None:
+    from lib.dashboard.detail import event_sentence
+
+    verified = event_sentence("customer", "transition", "pending_verification", "verified", None,
+                              channel="guest")  # fmt: skip
+    assert verified == "the customer verified the request by email link"
+    assert event_sentence(
+        "customer", "transition", "received", "verified", None, channel="logged_in"
+    ) == ("the customer verified the request by logging in to the shop")
+    assert event_sentence("dpo@shop.example", "paused", None, None, "Asked for the order") == (
+        "dpo@shop.example stopped the clock: Asked for the order"
+    )
+    assert event_sentence("customer", "download", None, None, float("nan")) == (
+        "the customer downloaded the package"  # a NULL reason reads as NaN from pandas
+    )
+    assert event_sentence("system", "transition", "in_progress", "ready_for_review", None) == (
+        "the export finished: the package is ready for review"
+    )
