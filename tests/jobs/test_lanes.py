@@ -4,13 +4,16 @@ hands its long job back at once instead of holding it until the lease runs out."
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from sqlalchemy import func, select
+
 from lib.core.db import Database
 from lib.core.enums import JobStatus
-from lib.core.models import utcnow
+from lib.core.models import Job, utcnow
 from lib.intake.submit import submit_guest
 from lib.jobs.handlers import chores, job_handlers
 from lib.jobs.queue import LONG_KINDS, enqueue
@@ -106,3 +109,29 @@ def test_the_long_lane_names_the_kinds_that_exist() -> None:
     from lib.store.sync import SYNC_KIND
 
     assert {EXPORT_KIND, SYNC_KIND, PURGE_KIND, "bulk"} == LONG_KINDS  # bulk: lib.jobs.bulk_job
+
+
+def test_three_workers_with_two_lanes_each_do_every_job_once(pg_db: Database) -> None:
+    db = pg_db
+    runs: Counter[int] = Counter()
+    lock = threading.Lock()
+
+    def record(ctx: JobContext) -> None:
+        with lock:
+            runs[ctx.job.id] += 1
+
+    with db.write() as session:
+        ids = [enqueue(session, kind, payload={"n": n})[0].id
+               for n in range(40) for kind in ("export", "count")]  # fmt: skip
+    workers = [Worker(db, {"export": record, "count": record}, poll_seconds=0.02) for _ in range(3)]
+    with running_worker(workers[0]), running_worker(workers[1]), running_worker(workers[2]):
+        wait_until(lambda: _all_done(db, ids), timeout=120)
+    assert set(runs) == set(ids) and set(runs.values()) == {1}
+
+
+def _all_done(db: Database, ids: list[int]) -> bool:
+    with db.read() as session:
+        done = session.scalar(
+            select(func.count()).where(Job.id.in_(ids), Job.status == JobStatus.DONE)
+        )
+    return done == len(ids)
