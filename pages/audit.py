@@ -5,8 +5,8 @@ import streamlit as st
 
 from lib.core.enums import EventKind
 from lib.dashboard import actions, cached, labels, ui
+from lib.dashboard.audit_records import PAGE_ROWS, AuditFilter, audit_log
 from lib.dashboard.detail import event_sentence
-from lib.dashboard.records import PAGE_ROWS, AuditFilter, audit_log
 from lib.dashboard.roles import Right
 from lib.dashboard.session import current_actor
 

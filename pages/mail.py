@@ -5,7 +5,7 @@ import streamlit as st
 
 from lib.core.enums import MailStatus
 from lib.dashboard import cached, labels, storefront, ui
-from lib.dashboard.records import mail, outbox, outbox_counts
+from lib.dashboard.mail_records import mail, outbox, outbox_counts
 from lib.dashboard.roles import Right
 from lib.dashboard.session import current_actor, is_local_mode
 

@@ -21,8 +21,8 @@ from lib.core.enums import Channel, RequestType
 from lib.core.lifecycle import NewRequest, add_note, open_request
 from lib.core.models import Base, Request, Store
 from lib.dashboard import store_actions
+from lib.dashboard.audit_records import AuditFilter, audit_log
 from lib.dashboard.detail import find_request
-from lib.dashboard.records import AuditFilter, audit_log
 from lib.dashboard.roles import Role
 from lib.dashboard.worklist import RequestQuery, count_requests, request_page
 from lib.mail.outbox import queue_mail
