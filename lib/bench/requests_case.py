@@ -4,14 +4,17 @@ same SQL on a raw cursor."""
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lib.bench.cases import Case, Sample, Target
 from lib.bench.rawsql import Statement, capture, driver_connection, fetch_all, per_call
 from lib.core.db import Database, get_database
 
+if TYPE_CHECKING:  # imported where used: the case runs in a fresh process per side
+    from lib.dashboard.worklist import RequestQuery
 
-def _query() -> object:
+
+def _query() -> RequestQuery:
     """Open access requests, most urgent first, the second page of 25 rows (an analyst's view:
     identities masked)."""
     from lib.dashboard import cached
@@ -29,7 +32,7 @@ def _query() -> object:
 def _page(db: Database) -> int:
     from lib.dashboard.worklist import request_page
 
-    return len(request_page(db, _query(), masked=True))  # type: ignore[arg-type]
+    return len(request_page(db, _query(), masked=True))
 
 
 def requests_page(target: Target) -> Sample:
