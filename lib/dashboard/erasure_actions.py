@@ -46,6 +46,8 @@ class ErasurePlan:
     requests: int
     mails: int
     packages: int
+    refused: str | None = None
+    """Shopify's words when it refused the last *Erase* (the request stays open)."""
 
 
 def plan(db: Database, actor: Actor, request_id: int) -> ErasurePlan:
@@ -79,6 +81,12 @@ def plan(db: Database, actor: Actor, request_id: int) -> ErasurePlan:
             .order_by(RequestEvent.seq.desc())
             .limit(1)
         ).first()
+        last_job = session.execute(
+            select(Job.status, Job.last_error)
+            .where(Job.request_id == request.id, Job.kind == erasure_job.SHOPIFY_KIND)
+            .order_by(Job.id.desc())
+            .limit(1)
+        ).first()
         open_others = tuple(str(r) for r in others)
         shop, customer_id = store.shop_domain, request.customer_id
     state = str((last or {}).get("state") or "not asked")
@@ -100,6 +108,7 @@ def plan(db: Database, actor: Actor, request_id: int) -> ErasurePlan:
         len(ids),
         int(mails or 0),
         int(packages or 0),
+        last_job.last_error if last_job and last_job.status == "failed" else None,
     )
 
 

@@ -38,6 +38,8 @@ def render(db: Database, actor: Actor, request_id: int, request_type: str, is_op
                 "six months after that order, and the customer is told the date.",
                 icon=":material/schedule:",
             )
+        if plan.refused:
+            st.error(f"Shopify refused the erasure: {plan.refused}", icon=":material/error:")
         if plan.store_problem:
             st.warning(plan.store_problem, icon=":material/warning:")
         st.markdown(

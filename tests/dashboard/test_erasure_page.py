@@ -72,3 +72,21 @@ def test_settings_switch_a_store_s_storefront_request_types(app_db: Database) ->
     assert not at.exception
     with app_db.read() as session:
         assert session.get_one(Store, store.id).request_types == ["access", "erasure"]
+
+
+def test_shopify_s_refusal_is_shown_on_the_open_request(app_db: Database) -> None:
+    erasure = _open(app_db, RequestType.ERASURE)
+    with app_db.write() as session:
+        request = session.scalars(select(Request).where(Request.reference == erasure)).one()
+        session.add(
+            Job(
+                kind="shopify_erasure",
+                request_id=request.id,
+                status="failed",
+                last_error="Shopify refused the erasure request (customerId: Customer does not "
+                "exist); nothing was changed.",
+            )
+        )
+    at = page("pages/request_detail.py", Role.ADMIN, ref=erasure).run()
+    assert not at.exception
+    assert any("Customer does not exist" in e.value for e in at.error)
