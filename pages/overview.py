@@ -119,3 +119,12 @@ else:
         "Per type, the red rule is the shortest deadline among the laws it was answered under "
         "(an opt-out under CCPA: 15 business days, about 21 calendar days)."
     )
+
+erasures = cached.erasure_outcomes(cached.url(), ui.store_id(), start, end)
+if not erasures.empty:
+    st.subheader("Erasure requests by outcome")
+    st.dataframe(
+        labels.labelled(erasures, type="type"),
+        hide_index=True,
+        column_config={"type": "Type", "outcome": "Outcome", "requests": "Requests"},
+    )

@@ -9,6 +9,7 @@ from lib.core.lifecycle import NewRequest
 from lib.core.models import Store
 from lib.dashboard.queries import Scope, erasure_outcomes
 from lib.dashboard.roles import Role
+from tests.conftest import make_store
 from tests.dashboard.conftest import page
 
 
@@ -38,11 +39,16 @@ def test_erasure_requests_are_counted_by_outcome(db: Database, store: Store) -> 
 
 
 def test_the_reports_page_shows_them(app_db: Database) -> None:
-    from tests.conftest import make_store
-
     _erasures(app_db, make_store(app_db))
     at = page("pages/reports.py", Role.ADMIN).run()
     assert not at.exception
     assert any(h.value == "Erasure requests by outcome" for h in at.subheader)
     shown = [df for df in at.dataframe if "outcome" in df.value.columns]
     assert shown and "Erased" in set(shown[0].value["outcome"])
+
+
+def test_the_overview_page_shows_them(app_db: Database) -> None:
+    _erasures(app_db, make_store(app_db))
+    at = page("pages/overview.py", Role.ADMIN).run()
+    assert not at.exception
+    assert any(h.value == "Erasure requests by outcome" for h in at.subheader)
