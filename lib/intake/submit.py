@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -271,6 +272,23 @@ def _repeat(
     return Submission(twin.id, False, twin.status)
 
 
+@contextmanager
+def _admitted(
+    db: Database, config: Config, known: _Known, shop: str, address: str, key: str, now: datetime
+) -> Iterator[tuple[Session, Store]]:
+    """The write transaction both submit paths start with: the shop's settings shared with it and
+    the hourly limits of the visitor's address and of `key` (their email or account) checked."""
+    store = _store(db, config, shop, known)
+    with db.write() as session:
+        share_settings(session, known.settings)
+        limits = [
+            Limit(f"ip:{address}", config.rate_limit_ip_per_hour),
+            Limit(key, config.rate_limit_email_per_hour),
+        ]
+        _check_limits(session, limits, now)
+        yield session, store
+
+
 def submit_guest(
     db: Database,
     config: Config,
@@ -298,17 +316,11 @@ def submit_guest(
         raise IntakeRefused(
             403, "Please log in to your account to request your data from this store."
         )
-    store, customer = _store(db, config, shop, known), known.customer
-    with db.write() as session:
-        share_settings(session, known.settings)
-        _check_limits(
-            session,
-            [
-                Limit(f"ip:{address}", config.rate_limit_ip_per_hour),
-                Limit(f"email:{shop}:{email}", config.rate_limit_email_per_hour),
-            ],
-            now,
-        )
+    customer = known.customer
+    with _admitted(db, config, known, shop, address, f"email:{shop}:{email}", now) as (
+        session,
+        store,
+    ):
         _serialise(session, store, email, kind)
         twin_id = session.scalar(
             _OPEN_TWIN_ID, {"store_id": store.id, "email": email, "kind": str(kind)}
@@ -359,17 +371,10 @@ def submit_logged_in(
             retry_after=60,
         ) from exc
     known = _look_up(db, shop)
-    store = _store(db, config, shop, known)
-    with db.write() as session:
-        share_settings(session, known.settings)
-        _check_limits(
-            session,
-            [
-                Limit(f"ip:{address}", config.rate_limit_ip_per_hour),
-                Limit(f"customer:{shop}:{customer_id}", config.rate_limit_email_per_hour),
-            ],
-            now,
-        )
+    with _admitted(db, config, known, shop, address, f"customer:{shop}:{customer_id}", now) as (
+        session,
+        store,
+    ):
         if fetched is not None:
             remember(session, store, fetched)
         customer = customer_by_id(session, store, customer_id)
