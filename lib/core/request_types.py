@@ -42,9 +42,16 @@ class RequestTypeError(ValueError):
     """A request type the storefront cannot offer; the message names the ones it can."""
 
 
-def offered(stored: Iterable[str] | None) -> tuple[RequestType, ...]:
-    """The types a store offers, in page order, from its `stores.request_types` value."""
-    chosen = set(DEFAULT if stored is None else stored)
+US_DEFAULT: tuple[RequestType, ...] = (*DEFAULT, RequestType.OPT_OUT)
+"""What a store that has not chosen offers a customer known to be in the US: *Do not sell or
+share my data* too (CCPA and the state laws give US consumers that right)."""
+
+
+def offered(stored: Iterable[str] | None, country: str | None = None) -> tuple[RequestType, ...]:
+    """The types a store offers, in page order, from its `stores.request_types` value; until
+    the store chooses, a customer in `country` US also gets the opt-out."""
+    default = US_DEFAULT if (country or "").upper() == "US" else DEFAULT
+    chosen = set(default if stored is None else stored)
     return tuple(t for t in ORDER if t in chosen and t in AVAILABLE)
 
 
@@ -68,10 +75,11 @@ def parse(types: Iterable[str]) -> tuple[RequestType, ...]:
 def set_offered(
     session: Session, store: Store, types: Iterable[str], *, actor: str
 ) -> ChainLink | None:
-    """Switch a store's storefront types (audited); None when nothing changed."""
+    """Switch a store's storefront types (audited); None when nothing changed. The first choice
+    is always kept: it ends the defaults (a US customer's opt-out included)."""
     chosen = parse(types)
     before = offered(store.request_types)
-    if chosen == before:
+    if chosen == before and store.request_types is not None:
         return None
     store.request_types = [str(t) for t in chosen]
     return append_event(

@@ -162,7 +162,9 @@ def _state(request: Request, sf: Storefront, posted: str = "") -> dict[str, Any]
     locale = page_locale(request, sf, config, str(settings["shop_language"]), posted)
     store_name = store.name if store else sf.shop
     notice = NOTICES.get(request.query_params.get("notice", ""))
-    offered = request_types.offered(store.request_types if store else None)
+    offered = request_types.offered(
+        store.request_types if store else None, customer.country if customer else None
+    )
     return {
         "types": [
             {"value": str(kind), "label": i18n.gettext(locale, BUTTONS[kind])}

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from lib.core.models import CorrectionAsk, Request, Store
 from lib.core.request_types import set_offered
-from tests.intake.conftest import SHOP, Intake
+from tests.intake.conftest import SHOP, Intake, add_customer
 
 
 def _offer(intake: Intake, *types: str) -> None:
@@ -68,3 +68,14 @@ def test_a_type_the_store_does_not_offer_is_refused(intake: Intake) -> None:
     answer = intake.http.post(intake.page_url("101"), data={"type": "opt_out"})
     assert answer.status_code == 403
     assert _requests(intake) == []
+
+
+def test_until_the_store_chooses_us_customers_are_offered_the_opt_out(intake: Intake) -> None:
+    add_customer(intake.db, "202", "Grace", "Hopper", "grace@example.com", country="US")
+    us = intake.http.get(intake.page_url("202")).text
+    de = intake.http.get(intake.page_url("101")).text  # Ada is in Germany
+    assert 'value="opt_out"' in us and 'value="opt_out"' not in de
+    assert intake.http.post(intake.page_url("202"), data={"type": "opt_out"}).status_code == 200
+    assert intake.http.post(intake.page_url("101"), data={"type": "opt_out"}).status_code == 403
+    _offer(intake, "access")  # the store's choice wins
+    assert 'value="opt_out"' not in intake.http.get(intake.page_url("202")).text
