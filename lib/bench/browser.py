@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,6 +26,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from lib.core.config import PROJECT_ROOT
+from lib.core.network import free_port
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -39,15 +39,8 @@ SETTLED = """() => !document.querySelector('[data-testid="stSkeleton"]')
 START_SECONDS = 120.0
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def _start_dashboard(database_url: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(PROJECT_ROOT)}
     argv = [sys.executable, "-m", "streamlit", "run", "dashboard_server.py",
             f"--server.port={port}", "--server.headless=true",

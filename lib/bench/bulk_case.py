@@ -14,7 +14,6 @@ import csv
 import io
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,7 @@ import psutil
 import pyzipper
 
 from lib.bench.cases import Case, Sample, Target
+from lib.core.network import free_port
 
 TARGET_SECONDS = 120.0
 """Issue 12: the 5,000-order customer exported end to end within 120 s."""
@@ -34,12 +34,6 @@ BULK_FROM = 10
 """The case's `EXPORT_BULK_THRESHOLD`: both sizes take the bulk path (the default is 250)."""
 SHOP = "bulk-bench.myshopify.com"
 TOKEN = "bench-bulk-store"  # noqa: S105 - a scratch demo store
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class _Peak(threading.Thread):
@@ -88,7 +82,7 @@ def export_once(orders: int, workdir: Path) -> dict[str, float | int]:
         request = open_request(session, new, actor="customer")
         job, _ = request_export(session, request, "bench@localhost")
         job_id = job.id
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "DEMO_STORE_TOKEN": TOKEN,
            "DEMO_STORE_BUCKET": "2000", "DEMO_STORE_RESTORE_RATE": "100"}  # fmt: skip
     store_process = subprocess.Popen(

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from lib.bench.cases import Case, Sample, Target
+from lib.core.network import free_port
 
 TARGET_P99_SECONDS = 5.0
 SUBMIT_EVERY = 1.0
@@ -47,15 +48,6 @@ class _Receipts:
             for rcpt in envelope.rcpt_tos:
                 self.arrived.setdefault(rcpt.lower(), now)
         return "250 OK"
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def mail_latency(target: Target) -> Sample:
@@ -95,7 +87,7 @@ def mail_latency(target: Target) -> Sample:
         job, _ = request_export(session, request, "bench@privacy-desk.test")
         job_id = job.id
     receipts = _Receipts()
-    smtp_port = _free_port()
+    smtp_port = free_port()
     smtp = Controller(receipts, hostname="127.0.0.1", port=smtp_port)
     smtp.start()
     demo = DemoStoreServer(

@@ -9,6 +9,7 @@ which accepts only the machine's own names with the server's port.
 from __future__ import annotations
 
 import ipaddress
+import socket
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -24,6 +25,14 @@ REFUSED_HOST = (
     b"This server answers only to localhost, 127.0.0.1 or [::1] with its port; open it at "
     b"one of those addresses."
 )
+
+
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 nothing listens on now (for local test and benchmark servers)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def is_loopback(host: str) -> bool:

@@ -3,7 +3,6 @@ for until they answer, and stopped, killed when they do not stop."""
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import time
 from collections.abc import Iterable, Iterator, Mapping
@@ -14,17 +13,12 @@ import httpx
 import pytest
 
 from lib.core.config import PROJECT_ROOT
+from lib.core.network import free_port
+
+__all__ = ["free_port", "running_process", "stop_processes", "wait_until_up"]
 
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 10.0
-
-
-def free_port() -> int:
-    """A TCP port of 127.0.0.1 nothing listens on now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
