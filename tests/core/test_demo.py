@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import subprocess
-import sys
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator
@@ -17,7 +15,6 @@ import pytest
 from sqlalchemy import func, select, text
 
 from lib.core.audit import GENESIS_HASH, verify_chain
-from lib.core.config import PROJECT_ROOT
 from lib.core.db import Database
 from lib.core.deadlines import compute_deadline
 from lib.core.demo import HEAVY_EMAIL, HEAVY_ORDERS, STORES, seed_demo
@@ -39,6 +36,7 @@ from lib.core.models import (
     Store,
     make_reference,
 )
+from tests.helpers.cli import run_lib
 
 NOW = datetime(2026, 6, 15, 10, 30, tzinfo=UTC)
 RESPONDED = {Status.DELIVERED, Status.REJECTED, Status.COMPLETED}
@@ -280,31 +278,18 @@ def test_demo_store_has_the_heavy_buyer_and_unicode_customers(db: Database) -> N
     assert {c.country for c in customers} >= {"DE", "FR", "US", "GB"}
 
 
-def _cli(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": database_url}
-    return subprocess.run(
-        [sys.executable, "-m", "lib", *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 def test_cli_seed_verify_and_tamper(tmp_path: Path) -> None:
     path = tmp_path / "demo.db"
     url = f"sqlite:///{path}"
-    seeded = _cli("demo", "--requests", "200", "--quiet", database_url=url)
+    seeded = run_lib("demo", "--requests", "200", "--quiet", database_url=url)
     assert seeded.returncode == 0, seeded.stderr
     assert "200 requests" in seeded.stdout and "rows/s" in seeded.stdout
-    intact = _cli("audit", "verify", database_url=url)
+    intact = run_lib("audit", "verify", database_url=url)
     assert intact.returncode == 0, intact.stderr
     assert "intact" in intact.stdout
     with sqlite3.connect(path) as conn:
         conn.execute("UPDATE request_events SET reason='x' WHERE seq=5")
-    broken = _cli("audit", "verify", database_url=url)
+    broken = run_lib("audit", "verify", database_url=url)
     assert broken.returncode == 1
     assert "seq 5" in broken.stderr
 
