@@ -11,9 +11,9 @@ import pytest
 from lib.core import config
 from lib.core.appeals import open_appeal
 from lib.core.db import Database
-from lib.core.enums import Channel, RejectionCode, RequestType, Status
-from lib.core.lifecycle import NewRequest, open_request, reject
-from lib.core.models import CorrectionAsk, DemoCustomer, Request, Store, utcnow
+from lib.core.enums import RejectionCode, RequestType, Status
+from lib.core.lifecycle import reject
+from lib.core.models import DemoCustomer, Request, Store, utcnow
 from lib.dashboard import rights_actions as ra
 from lib.dashboard.actions import ActionError
 from lib.dashboard.roles import Actor, PermissionDenied, Role
@@ -21,6 +21,7 @@ from lib.jobs.handlers import job_handlers
 from lib.jobs.worker import Worker
 from lib.store.demo_data import add_demo_customer
 from tests.conftest import make_store
+from tests.helpers.requests import open_test_row
 from tests.store.helpers import TOKEN, running_store
 
 WRITE = frozenset({"read_customers", "read_orders", "write_customers", "write_privacy_settings"})
@@ -30,26 +31,10 @@ ANALYST = Actor("ann@shop.test", Role.ANALYST)
 
 
 def _request(db: Database, store: Store, kind: RequestType, customer: int, **kw) -> int:
-    with db.write() as session:
-        request = open_request(
-            session,
-            NewRequest(
-                session.get_one(Store, store.id),
-                kind,
-                Channel.LOGGED_IN,
-                "ada@example.com",
-                country="US",
-                subdivision=kw.pop("state", "CA"),
-                customer_id=str(customer),
-                regime=kw.pop("regime", None),
-            ),
-            actor="customer",
-        )
-        if kw:
-            session.add(
-                CorrectionAsk(request_id=request.id, statement="Typo in my name", fields=kw)
-            )
-        return request.id
+    state, regime = kw.pop("state", "CA"), kw.pop("regime", None)
+    return open_test_row(db, store, kind=kind, country="US", subdivision=state, regime=regime,
+                         customer_id=str(customer), asks=("Typo in my name", kw) if kw else None,
+                         ).id  # fmt: skip
 
 
 def test_preview_apply_and_role_checks(

@@ -11,38 +11,24 @@ from sqlalchemy import select
 from lib.core import config
 from lib.core.appeals import open_appeal
 from lib.core.db import Database
-from lib.core.enums import Channel, RejectionCode, RequestType, Status
-from lib.core.lifecycle import NewRequest, open_request, reject
-from lib.core.models import CorrectionAsk, Job, Request, Store
+from lib.core.enums import RejectionCode, RequestType, Status
+from lib.core.lifecycle import reject
+from lib.core.models import Job, Request
 from lib.dashboard.roles import Role
 from lib.store.demo_data import add_demo_customer
 from tests.conftest import make_store
 from tests.dashboard.conftest import page
+from tests.helpers.requests import open_test_row
 from tests.store.helpers import TOKEN, running_store
 
 WRITE = frozenset({"read_customers", "read_orders", "write_customers", "write_privacy_settings"})
 
 
 def _open(db: Database, kind: RequestType, customer: int, **kw) -> tuple[int, str]:
-    store = make_store(db)
-    with db.write() as session:
-        request = open_request(
-            session,
-            NewRequest(
-                session.get_one(Store, store.id),
-                kind,
-                Channel.LOGGED_IN,
-                "ada@example.com",
-                country="US",
-                subdivision="VA",
-                customer_id=str(customer),
-                regime="us_state",
-            ),
-            actor="customer",
-        )
-        if kw:
-            session.add(CorrectionAsk(request_id=request.id, statement="Fix please", fields=kw))
-        return request.id, request.reference
+    request = open_test_row(db, make_store(db), kind=kind, country="US", subdivision="VA",
+                            customer_id=str(customer), regime="us_state",
+                            asks=("Fix please", kw) if kw else None)  # fmt: skip
+    return request.id, request.reference
 
 
 def test_correction_panel_diff_and_apply(

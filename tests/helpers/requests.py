@@ -8,7 +8,7 @@ from typing import Any
 from lib.core.db import Database
 from lib.core.enums import Channel, RequestType
 from lib.core.lifecycle import NewRequest, open_request
-from lib.core.models import Store
+from lib.core.models import CorrectionAsk, Request, Store
 
 
 def open_test_request(
@@ -24,6 +24,30 @@ def open_test_request(
 ) -> int:
     """Open a request of `store` in its own transaction (received `at`, default now); its id.
     `fields` are the other `NewRequest` fields (name, country, customer_id...)."""
-    new = NewRequest(store=store, type=kind, channel=channel, email=email, **fields)
+    return open_test_row(
+        db, store, email, kind=kind, channel=channel, at=at, actor=actor, **fields
+    ).id
+
+
+def open_test_row(
+    db: Database,
+    store: Store,
+    email: str = "ada@example.com",
+    *,
+    kind: RequestType = RequestType.ACCESS,
+    channel: Channel = Channel.LOGGED_IN,
+    at: datetime | None = None,
+    actor: str = "customer",
+    asks: tuple[str, dict[str, str]] | None = None,
+    **fields: Any,
+) -> Request:
+    """`open_test_request`'s row (detached, loaded); `asks` = (statement, fields) records what a
+    correction request asks to change, in the same transaction."""
     with db.write() as session:
-        return open_request(session, new, actor=actor, at=at).id
+        owner = session.get_one(Store, store.id)
+        new = NewRequest(store=owner, type=kind, channel=channel, email=email, **fields)
+        request = open_request(session, new, actor=actor, at=at)
+        if asks is not None:
+            statement, asked = asks
+            session.add(CorrectionAsk(request_id=request.id, statement=statement, fields=asked))
+        return request

@@ -14,9 +14,9 @@ from lib.core.audit import verify_chain
 from lib.core.config import Config
 from lib.core.db import Database
 from lib.core.deadlines import compute_deadline
-from lib.core.enums import Channel, EventKind, JobStatus, RequestType, Status
+from lib.core.enums import EventKind, JobStatus, RequestType, Status
 from lib.core.identity import email_hash
-from lib.core.lifecycle import LifecycleError, NewRequest, open_request
+from lib.core.lifecycle import LifecycleError
 from lib.core.models import CorrectionAsk, DemoCustomer, Job, Request, RequestEvent, Store
 from lib.jobs.correction_job import queue_correction, refuse_correction
 from lib.jobs.optout_job import KIND, SWEEP_KIND, queue_opt_out, sweep_opt_outs
@@ -26,6 +26,7 @@ from lib.store.demo_data import add_demo_customer
 from lib.store.demo_server import DemoStoreServer
 from tests.conftest import make_store
 from tests.helpers.export import run_worker
+from tests.helpers.requests import open_test_row
 from tests.store.helpers import config_for, running_store
 
 WRITE = frozenset({"read_customers", "read_orders", "write_customers", "write_privacy_settings"})
@@ -47,24 +48,10 @@ def _request(
     db: Database, kind: RequestType, address: str, customer_id: int | None, **ask: str
 ) -> int:
     store = make_store(db) if not _stores(db) else _stores(db)[0]
-    with db.write() as session:
-        request = open_request(
-            session,
-            NewRequest(
-                session.get_one(Store, store.id),
-                kind,
-                Channel.LOGGED_IN,
-                address,
-                name="Ada Lovelace",
-                country="US",
-                subdivision="CA",
-                customer_id=str(customer_id) if customer_id else None,
-            ),
-            actor=f"customer:{address}",
-        )
-        if ask:
-            session.add(CorrectionAsk(request_id=request.id, statement="Wrong data", fields=ask))
-        return request.id
+    return open_test_row(db, store, address, kind=kind, actor=f"customer:{address}",
+                         name="Ada Lovelace", country="US", subdivision="CA",
+                         customer_id=str(customer_id) if customer_id else None,
+                         asks=("Wrong data", ask) if ask else None).id  # fmt: skip
 
 
 def _stores(db: Database) -> list[Store]:
