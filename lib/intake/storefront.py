@@ -51,7 +51,13 @@ from lib.mail.notifications import read_settings
 router = APIRouter(tags=["storefront"])
 
 LOGIN_URL = "/account/login"
-NOTICES = {"verified": N_("Your request has been verified. Your data will be sent to you shortly.")}
+NOTICES = {
+    "verified": N_("Your request has been verified. Your data will be sent to you shortly."),
+    "verified_request": N_(
+        "Your request has been verified. We will tell you by email what happens and when."
+    ),
+}
+"""After the Verify Request link: a data export's notice, and every other type's."""
 GUEST_ACCEPTED = N_(
     "Thank you. We have sent an email to the address you entered. Please open it and click "
     "Verify Request to confirm that the request is yours."
@@ -438,6 +444,12 @@ ALREADY_VERIFIED = (
     N_("Already verified"),
     N_("Your request is already verified. Your data will be sent to you shortly."),
 )
+ALREADY_VERIFIED_REQUEST = (
+    200,
+    ALREADY_VERIFIED[1],
+    N_("Your request is already verified. We will tell you by email what happens and when."),
+)
+"""The same for every type but a data export."""
 CLOSED = (
     410,
     N_("This request is closed"),
@@ -470,7 +482,8 @@ def verify(request: Request, token: str = "") -> Response:
     locale = _verify_locale(request, result.locale)
     if result.outcome is VerifyOutcome.VERIFIED and result.shop:
         prefix = config.app_proxy_prefix
-        shown = {"notice": "verified", LOCALE_PARAM: locale}
+        notice = "verified" if result.kind in (None, "access") else "verified_request"
+        shown = {"notice": notice, LOCALE_PARAM: locale}
         if proxied is not None:  # through the shop: Shopify signs the page request itself
             return RedirectResponse(f"{prefix}?{urllib.parse.urlencode(shown)}", status_code=303)
         query = signed_query(config, result.shop, extra={STANDALONE[0]: STANDALONE[1], **shown})
@@ -480,7 +493,8 @@ def verify(request: Request, token: str = "") -> Response:
         and result.status is not None
         and Status(result.status) in OPEN_STATUSES
     ):
-        status, title, message = ALREADY_VERIFIED
+        access = result.kind in (None, "access")
+        status, title, message = ALREADY_VERIFIED if access else ALREADY_VERIFIED_REQUEST
     elif result.outcome is VerifyOutcome.NOT_PENDING:
         status, title, message = CLOSED
     else:

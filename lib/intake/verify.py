@@ -41,6 +41,7 @@ class VerifyResult:
     shop: str | None = None
     status: str | None = None
     locale: str | None = None
+    kind: str | None = None  # the request's type (the page says what happens next)
 
 
 def verify_request(
@@ -63,7 +64,7 @@ def verify_request(
                 return VerifyResult(VerifyOutcome.INVALID)
             store = session.get_one(Store, request.store_id)
             shop = store.shop_domain
-            known = (shop, request.status, request.locale)
+            known = (shop, request.status, request.locale, request.type)
             if session.get(UsedToken, fingerprint) is not None:
                 return VerifyResult(VerifyOutcome.USED, *known)
             if request.status != Status.PENDING_VERIFICATION:
@@ -78,6 +79,8 @@ def verify_request(
                 at=now,
             )
             on_verified(session, request, store, config=config)
-            return VerifyResult(VerifyOutcome.VERIFIED, shop, request.status, request.locale)
+            return VerifyResult(
+                VerifyOutcome.VERIFIED, shop, request.status, request.locale, request.type
+            )
     except IntegrityError:  # the same link followed twice at once: the other click won
         return VerifyResult(VerifyOutcome.USED)

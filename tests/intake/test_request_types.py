@@ -10,7 +10,8 @@ from sqlalchemy import select
 from lib.core import request_types
 from lib.core.models import Request, RequestEvent, Store
 from lib.core.request_types import RequestTypeError
-from tests.intake.conftest import Intake, sqlite_only
+from tests.intake.conftest import Intake, sqlite_only, verify_link
+from tests.mail.smtp_sink import text_part
 
 
 def _offer(intake: Intake, *types: str) -> None:
@@ -77,3 +78,16 @@ def test_a_change_is_audited_and_bad_choices_change_nothing(intake: Intake) -> N
             "after": ["access", "erasure"],
         }
     assert intake.count(Request) == 0
+
+
+@sqlite_only
+def test_a_verified_erasure_is_not_promised_its_data(intake: Intake) -> None:
+    _offer(intake, "erasure")
+    intake.http.post(intake.page_url(), data={"type": "erasure", "email": "grace@example.com"})
+    intake.deliver()
+    assert intake.smtp is not None
+    link = verify_link(text_part(intake.smtp.wait_for(1)[0]))
+    landed = intake.http.get(link, follow_redirects=True)
+    assert "what happens and when" in landed.text and "Your data will be sent" not in landed.text
+    again = intake.http.get(link)
+    assert again.status_code == 410  # a used link says so, whatever the type
