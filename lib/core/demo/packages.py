@@ -49,7 +49,8 @@ _EXPORTS = """
 INSERT INTO exports (request_id, job_id, path, size_bytes, sha256, encrypted, order_count,
                      created_at, purged_at)
 SELECT j.request_id, j.id, 'demo-packages/' || r.reference || '.zip',
-       20000 + (r.id * 7919) % 180000, {sha}, {false}, r.id % 17, j.finished_at, r.closed_at
+       20000 + ((r.id % 180000) * 7919) % 180000, {sha}, {false}, r.id % 17,
+       j.finished_at, r.closed_at
 FROM jobs j JOIN requests r ON r.id = j.request_id
 WHERE j.kind = 'export' AND j.id > :after
 ORDER BY j.id
