@@ -42,6 +42,13 @@ def load_request(session: Session, request_id: int) -> Request:
     return request
 
 
+def rejection_choices(db: Database, request_id: int) -> list[str]:
+    """The reasons that can truthfully refuse the request (no "identity not verified" on a
+    verified one): the reject dialog offers only these."""
+    with db.read() as session:
+        return [code.value for code in lifecycle.rejection_codes(load_request(session, request_id))]
+
+
 def verify_manually(db: Database, actor: Actor, request_id: int, reason: str) -> None:
     """Mark a request verified by staff (e.g. identity checked by phone); needs a reason."""
     require(actor, Right.VERIFY)

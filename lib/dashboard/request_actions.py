@@ -155,10 +155,13 @@ def _pause_dialog(actor: Actor, request_id: int) -> None:
 
 @st.dialog("Reject the request")
 def _reject_dialog(actor: Actor, request_id: int) -> None:
-    st.write("Rejecting closes the request. The reason is kept in the audit trail.")
+    st.write(
+        "Rejecting closes the request. The customer is told the reason and how to complain "
+        "(or appeal); the reason is kept in the audit trail."
+    )
     st.selectbox(
         "Reason",
-        [c.value for c in RejectionCode],
+        actions.rejection_choices(get_database(), request_id),
         format_func=labels.words,
         key="pd_dlg_reject_code",
     )

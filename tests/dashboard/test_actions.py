@@ -157,6 +157,14 @@ def test_reject_closes_with_the_code(seeded):
     assert request.closed_at is not None
 
 
+def test_the_reject_dialog_offers_only_reasons_that_fit_the_request(seeded):
+    verified = actions.rejection_choices(seeded.db, seeded.id("verified"))
+    pending = actions.rejection_choices(seeded.db, seeded.id("pending"))
+    assert "identity_not_verified" not in verified and "other" in verified
+    assert "identity_not_verified" in pending
+    assert set(verified) < set(pending)
+
+
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.MERCHANT, Role.COMPLIANCE])
 def test_note_and_close(seeded, role):
     actions.add_note(seeded.db, actor(role), seeded.id("verified"), "Called the customer")
