@@ -241,6 +241,8 @@ class PackageWriter:
             total = ((order.get("totalPriceSet") or {}).get("shopMoney") or {}).get("amount")
             lines = order.get("lineItems") or []
             created = order.get("createdAt")
+            shipping = order.get("shippingLine") or {}
+            shipping_money = (shipping.get("originalPriceSet") or {}).get("shopMoney") or {}
             stats.orders += 1
             if order_id in self.wanted:
                 stats.order_ids.add(order_id)
@@ -256,6 +258,8 @@ class PackageWriter:
                     order.get("displayFinancialStatus"), order.get("displayFulfillmentStatus"),
                     order.get("currencyCode"), total, order.get("email"), order.get("phone"),
                     order.get("note"), ", ".join(order.get("tags") or []), len(lines),
+                    shipping.get("title"), shipping_money.get("amount"),
+                    ", ".join(order.get("discountCodes") or []), order.get("returnStatus"),
                 ),
             )  # fmt: skip
             for line in lines:
@@ -287,6 +291,18 @@ class PackageWriter:
                         amount.get("amount"), amount.get("currencyCode"),
                     ),
                 )  # fmt: skip
+            for refund in order.get("refunds") or []:
+                back = (refund.get("totalRefundedSet") or {}).get("shopMoney") or {}
+                self._row(
+                    "order_refunds.csv",
+                    (
+                        order_id, name, refund.get("createdAt"), back.get("amount"),
+                        back.get("currencyCode"), refund.get("note"),
+                    ),
+                )  # fmt: skip
+            for attribute in order.get("customAttributes") or []:
+                pair = (attribute.get("key"), attribute.get("value"))
+                self._row("order_attributes.csv", (order_id, name, *pair))
             for source in ("shippingAddress", "billingAddress"):
                 if order.get(source):
                     kind = "order_shipping" if source == "shippingAddress" else "order_billing"
@@ -304,7 +320,7 @@ class PackageWriter:
         self._row("addresses.csv", (source, order_name, *values))
 
     def block(self, name: str, rows: Iterable[tuple[Any, ...]]) -> None:
-        """Another block read from the store (draft orders, store credit, metafields)."""
+        """Another block read from the store (`lib.store.customer_data`)."""
         for row in rows:
             self._row(name, row)
 

@@ -68,8 +68,14 @@ ORDER_EXTRAS = """fulfillments(first: 5) {
         }
         transactions(first: 10) {
           kind status formattedGateway processedAt amountSet { shopMoney { amount currencyCode } }
-        }"""
-"""Each order's deliveries with tracking and its payments and refunds (lists, not connections)."""
+        }
+        refunds(first: 5) { createdAt note totalRefundedSet { shopMoney { amount currencyCode } } }
+        shippingLine { title code originalPriceSet { shopMoney { amount currencyCode } } }
+        discountCodes returnStatus
+        customAttributes { key value }"""
+"""Each order's deliveries with tracking, payments, refunds, shipping method, discount codes,
+return status and the extra details given with it (lists and objects, not connections: cheap on
+every page)."""
 ORDERS = (
     f"""query CustomerOrders($id: ID!, $first: Int!, $after: String, $lines: Int!) {{
   customer(id: $id) {{

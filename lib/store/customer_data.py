@@ -1,7 +1,10 @@
-"""The customer's other blocks beyond profile and orders: metafields, draft orders, store credit.
+"""The customer's other blocks beyond profile and orders: metafields, draft orders, store
+credit, gift cards, abandoned checkouts and subscription contracts.
 
 Each is read to its end, page by page, with the scope Shopify asks for it (`SCOPES`); the export
 asks only for the blocks whose scope the shop granted and names the others in the package.
+Shopify's `abandonedCheckouts` search has no customer filter, so the shop's checkouts are paged
+and only this customer's kept (their `customer { id }`).
 """
 
 from __future__ import annotations
@@ -37,10 +40,41 @@ DRAFT_ORDERS = """query CustomerDraftOrders($query: String!, $after: String) {
     pageInfo { hasNextPage endCursor }
   }
 }"""
+GIFT_CARDS = """query CustomerGiftCards($query: String!, $after: String) {
+  giftCards(first: 100, after: $after, query: $query) {
+    nodes {
+      id lastCharacters createdAt expiresOn enabled customer { id }
+      initialValue { amount currencyCode }
+      balance { amount currencyCode }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}"""
+ABANDONED_CHECKOUTS = """query AbandonedCheckouts($after: String) {
+  abandonedCheckouts(first: 50, after: $after) {
+    nodes {
+      id name createdAt completedAt discountCodes customer { id }
+      totalPriceSet { shopMoney { amount currencyCode } }
+      lineItems(first: 10) { nodes { title quantity } }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}"""
+SUBSCRIPTIONS = """query CustomerSubscriptions($id: ID!, $after: String) {
+  customer(id: $id) {
+    subscriptionContracts(first: 50, after: $after) {
+      nodes { id status createdAt nextBillingDate currencyCode }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}"""
 SCOPES = {
     "metafields.csv": "read_customers",
     "draft_orders.csv": "read_draft_orders",
     "store_credit.csv": "read_store_credit_accounts",
+    "gift_cards.csv": "read_gift_cards",
+    "abandoned_checkouts.csv": "read_orders",
+    "subscription_contracts.csv": "read_own_subscription_contracts",
 }
 """The package file of each block and the scope Shopify needs to read it."""
 
@@ -91,6 +125,38 @@ def rows(client: ShopifyClient, file: str, customer_id: str | int) -> Iterator[t
                 total,
                 d.get("currencyCode"),
             )
+    elif file == "gift_cards.csv":
+        query = f"customer_id:{_number(gid)}"
+        for card in _nodes(client, GIFT_CARDS, {"query": query}, ("giftCards",)):
+            if (card.get("customer") or {}).get("id") != gid:
+                continue  # a search that ignored its filter must not leak others' cards
+            first, left = card.get("initialValue") or {}, card.get("balance") or {}
+            yield (
+                _number(card["id"]), card.get("lastCharacters"), card.get("createdAt"),
+                card.get("expiresOn"), card.get("enabled"), first.get("amount"),
+                left.get("amount"), left.get("currencyCode") or first.get("currencyCode"),
+            )  # fmt: skip
+    elif file == "abandoned_checkouts.csv":
+        for c in _nodes(client, ABANDONED_CHECKOUTS, {}, ("abandonedCheckouts",)):
+            if (c.get("customer") or {}).get("id") != gid:
+                continue
+            total = (c.get("totalPriceSet") or {}).get("shopMoney") or {}
+            items = ", ".join(
+                f"{line.get('quantity')} × {line.get('title')}"
+                for line in (c.get("lineItems") or {}).get("nodes") or []
+            )
+            yield (
+                _number(c["id"]), c.get("name"), c.get("createdAt"), c.get("completedAt"),
+                items, ", ".join(c.get("discountCodes") or []), total.get("amount"),
+                total.get("currencyCode"),
+            )  # fmt: skip
+    elif file == "subscription_contracts.csv":
+        path = ("customer", "subscriptionContracts")
+        for sub in _nodes(client, SUBSCRIPTIONS, {"id": gid}, path):
+            yield (
+                _number(sub["id"]), sub.get("status"), sub.get("createdAt"),
+                sub.get("nextBillingDate"), sub.get("currencyCode"),
+            )  # fmt: skip
     else:
         raise ValueError(f"no block {file!r}")
 

@@ -1,8 +1,12 @@
-"""The demo store's other blocks of a customer: metafields, draft orders, store credit accounts.
+"""The demo store's other blocks of a customer: metafields, draft orders, store credit accounts,
+gift cards, abandoned checkouts, subscription contracts and their orders' custom attributes.
 
 Rows of `demo_records` (one kind per block) served as Shopify's types: `Customer.metafields`,
-`Customer.storeCreditAccounts` (scope `read_store_credit_accounts`) and the root
-`draftOrders(query: "customer_id:N")` (scope `read_draft_orders`), paged like every connection.
+`Customer.storeCreditAccounts` (scope `read_store_credit_accounts`),
+`Customer.subscriptionContracts` (scope `read_own_subscription_contracts`), the root
+`draftOrders(query: "customer_id:N")` (scope `read_draft_orders`), `giftCards(query:
+"customer_id:N")` (scope `read_gift_cards`), `abandonedCheckouts` (scope `read_orders`, every
+checkout of the shop) and `Order.customAttributes`, paged like every connection.
 `add_demo_records` gives a demo customer some of each (tests, benchmarks). Each order's
 deliveries and payments (`Order.fulfillments`, `Order.transactions`) are derived from its
 fulfilment and financial status.
@@ -24,6 +28,10 @@ TYPES = {
     "metafield": "Metafield",
     "draft_order": "DraftOrder",
     "store_credit": "StoreCreditAccount",
+    "gift_card": "GiftCard",
+    "abandoned_checkout": "AbandonedCheckout",
+    "subscription": "SubscriptionContract",
+    "order_attribute": "Attribute",
 }
 
 
@@ -34,12 +42,20 @@ def add_demo_records(
     metafields: Sequence[dict[str, str]] = (),
     draft_orders: Sequence[dict[str, str]] = (),
     store_credit: Sequence[dict[str, str]] = (),
+    gift_cards: Sequence[dict[str, Any]] = (),
+    abandoned_checkouts: Sequence[dict[str, Any]] = (),
+    subscriptions: Sequence[dict[str, str]] = (),
+    order_attributes: Sequence[dict[str, Any]] = (),
 ) -> None:
     """Give a demo customer these blocks (payloads as `DemoRecord` documents them)."""
     rows = [
         *(("metafield", p) for p in metafields),
         *(("draft_order", p) for p in draft_orders),
         *(("store_credit", p) for p in store_credit),
+        *(("gift_card", p) for p in gift_cards),
+        *(("abandoned_checkout", p) for p in abandoned_checkouts),
+        *(("subscription", p) for p in subscriptions),
+        *(("order_attribute", p) for p in order_attributes),
     ]
     if not rows:
         return
@@ -135,6 +151,113 @@ def draft_orders(ctx: Context, args: dict[str, Any], customer_id: int | None) ->
     return Connection(nodes, more)
 
 
+def _records(ctx: Context, kind: str, customer_id: int | None) -> Any:
+    """The query of one kind's rows: a customer's, else every customer's of the shop."""
+    query = select(DemoRecord).join(DemoCustomer).where(DemoRecord.kind == kind)
+    if ctx.shop:
+        query = query.where(DemoCustomer.shop_domain == ctx.shop)
+    if customer_id is not None:
+        query = query.where(DemoRecord.customer_id == customer_id)
+    return query
+
+
+def gift_cards(ctx: Context, args: dict[str, Any], customer_id: int | None) -> Connection:
+    """The root `giftCards` (`query: "customer_id:N"` narrows them to one customer)."""
+    ctx.need("read_gift_cards", "giftCards")
+    query = _records(ctx, "gift_card", customer_id)
+    rows, more = fetch_page(ctx, query, DemoRecord.id, "GiftCard", args)
+    nodes = []
+    for r in rows:
+        p = r.payload
+        nodes.append(
+            (
+                cursor("GiftCard", r.id),
+                Obj(
+                    {
+                        "id": gid("GiftCard", r.id),
+                        "lastCharacters": p["code"][-4:],
+                        "createdAt": iso(r.created_at),
+                        "updatedAt": iso(r.created_at),
+                        "expiresOn": p.get("expires_on"),
+                        "enabled": p.get("enabled", True),
+                        "customer": Obj({"id": gid("Customer", r.customer_id)}),
+                        "initialValue": Obj(money(p["initial"], p["currency"])),
+                        "balance": Obj(money(p["balance"], p["currency"])),
+                    }
+                ),
+            )
+        )
+    return Connection(nodes, more)
+
+
+def abandoned_checkouts(ctx: Context, args: dict[str, Any]) -> Connection:
+    """The root `abandonedCheckouts`: every checkout of the shop (Shopify has no customer
+    filter), each naming its customer."""
+    ctx.need("read_orders", "abandonedCheckouts")
+    query = _records(ctx, "abandoned_checkout", None)
+    rows, more = fetch_page(ctx, query, DemoRecord.id, "AbandonedCheckout", args)
+    nodes = []
+    for r in rows:
+        p = r.payload
+        total = Obj(money(p["total"], p["currency"]))
+        lines = [
+            (cursor("AbandonedCheckoutLineItem", i), Obj({"title": t, "quantity": q}))
+            for i, (q, t) in enumerate(p.get("items") or [], start=1)
+        ]
+        nodes.append(
+            (
+                cursor("AbandonedCheckout", r.id),
+                Obj(
+                    {
+                        "id": gid("AbandonedCheckout", r.id),
+                        "name": f"#{r.id}",
+                        "createdAt": iso(r.created_at),
+                        "updatedAt": iso(r.created_at),
+                        "completedAt": None,
+                        "discountCodes": list(p.get("discount_codes") or []),
+                        "customer": Obj({"id": gid("Customer", r.customer_id)}),
+                        "totalPriceSet": Obj({"shopMoney": total, "presentmentMoney": total}),
+                        "lineItems": Connection(lines, False),
+                    }
+                ),
+            )
+        )
+    return Connection(nodes, more)
+
+
+def subscription_contracts(ctx: Context, customer_id: int, args: dict[str, Any]) -> Connection:
+    """`Customer.subscriptionContracts` (only the app's own contracts, as on Shopify)."""
+    ctx.need("read_own_subscription_contracts", "subscriptionContracts")
+    query = _records(ctx, "subscription", customer_id)
+    rows, more = fetch_page(ctx, query, DemoRecord.id, "SubscriptionContract", args)
+    nodes = [
+        (
+            cursor("SubscriptionContract", r.id),
+            Obj(
+                {
+                    "id": gid("SubscriptionContract", r.id),
+                    "status": r.payload.get("status", "ACTIVE"),
+                    "createdAt": iso(r.created_at),
+                    "nextBillingDate": r.payload.get("next_billing"),
+                    "currencyCode": r.payload["currency"],
+                }
+            ),
+        )
+        for r in rows
+    ]
+    return Connection(nodes, more)
+
+
+def custom_attributes(ctx: Context, order: DemoOrder) -> list[Obj]:
+    """`Order.customAttributes`: the `order_attribute` rows naming this order."""
+    query = _records(ctx, "order_attribute", order.customer_id).order_by(DemoRecord.id)
+    return [
+        Obj({"key": r.payload["key"], "value": r.payload.get("value")})
+        for r in ctx.session.scalars(query)
+        if r.payload.get("order") == order.id
+    ]
+
+
 def fulfillments(order: DemoOrder, args: dict[str, Any]) -> list[Obj]:
     """`Order.fulfillments`: one delivery with tracking for a fulfilled or partly fulfilled
     order."""
@@ -161,6 +284,40 @@ def fulfillments(order: DemoOrder, args: dict[str, Any]) -> list[Obj]:
     ]
 
 
+def _refunded(order: DemoOrder) -> Obj | None:
+    """The amount given back on a (partly) refunded order: all of it, or half."""
+    if order.financial_status not in ("refunded", "partially_refunded"):
+        return None
+    share = Decimal(1) if order.financial_status == "refunded" else Decimal("0.5")
+    return Obj(money(Decimal(str(order.total_price)) * share, order.currency))
+
+
+def refunds(order: DemoOrder, args: dict[str, Any]) -> list[Obj]:
+    """`Order.refunds`: one refund of a (partly) refunded order."""
+    back = _refunded(order)
+    if back is None or args.get("first") == 0:
+        return []
+    total = Obj({"shopMoney": back, "presentmentMoney": back})
+    return [Obj({"createdAt": iso(order.created_at), "note": None, "totalRefundedSet": total})]
+
+
+def shipping_line(order: DemoOrder) -> Obj:
+    """`Order.shippingLine`: standard shipping at 4.95 in the order's currency."""
+    price = Obj(money(Decimal("4.95"), order.currency))
+    return Obj(
+        {
+            "title": "Standard shipping",
+            "code": "STANDARD",
+            "originalPriceSet": Obj({"shopMoney": price, "presentmentMoney": price}),
+        }
+    )
+
+
+def discount_codes(order: DemoOrder) -> list[str]:
+    """`Order.discountCodes`: every fifth order used the code WELCOME10."""
+    return ["WELCOME10"] if order.id % 5 == 0 else []
+
+
 def transactions(order: DemoOrder, args: dict[str, Any]) -> list[Obj]:
     """`Order.transactions`: the sale, and the refund of a (partly) refunded order; a pending
     order has none yet."""
@@ -177,9 +334,8 @@ def transactions(order: DemoOrder, args: dict[str, Any]) -> list[Obj]:
         "amountSet": Obj({"shopMoney": total, "presentmentMoney": total}),
     }
     found = [Obj(sale)]
-    if order.financial_status in ("refunded", "partially_refunded"):
-        share = Decimal(1) if order.financial_status == "refunded" else Decimal("0.5")
-        back = Obj(money(Decimal(str(order.total_price)) * share, order.currency))
+    back = _refunded(order)
+    if back is not None:
         refund = {
             **sale,
             "kind": "REFUND",

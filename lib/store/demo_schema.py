@@ -181,6 +181,9 @@ class CustomerNode(Obj):
     def f_storeCreditAccounts(self, args: dict[str, Any]) -> Connection:
         return demo_records.store_credit_accounts(self.ctx, self.row.id, args)
 
+    def f_subscriptionContracts(self, args: dict[str, Any]) -> Connection:
+        return demo_records.subscription_contracts(self.ctx, self.row.id, args)
+
     def f_lastOrder(self, _args: dict[str, Any]) -> OrderNode | None:
         self.ctx.need("read_orders", "lastOrder")
         query = select(DemoOrder).where(DemoOrder.customer_id == self.row.id)
@@ -257,6 +260,21 @@ class OrderNode(Obj):
 
     def f_transactions(self, args: dict[str, Any]) -> list[Obj]:
         return demo_records.transactions(self.row, args)
+
+    def f_customAttributes(self, _args: dict[str, Any]) -> list[Obj]:
+        return demo_records.custom_attributes(self.ctx, self.row)
+
+    def f_refunds(self, args: dict[str, Any]) -> list[Obj]:
+        return demo_records.refunds(self.row, args)
+
+    def f_shippingLine(self, _args: dict[str, Any]) -> Obj:
+        return demo_records.shipping_line(self.row)
+
+    def f_discountCodes(self, _args: dict[str, Any]) -> list[str]:
+        return demo_records.discount_codes(self.row)
+
+    def f_returnStatus(self, _args: dict[str, Any]) -> str:
+        return "RETURNED" if self.row.financial_status == "refunded" else "NO_RETURN"
 
     def f_lineItems(self, args: dict[str, Any]) -> Connection:
         first = page_size(args)
@@ -364,6 +382,16 @@ class QueryRoot(Obj):
         by_customer = term.strip() == "customer_id"
         number = (parse_gid(value.strip(), "Customer") or -1) if by_customer else None
         return demo_records.draft_orders(self.ctx, args, number)
+
+    def f_giftCards(self, args: dict[str, Any]) -> Connection:
+        term, _, value = str(args.get("query") or "").partition(":")
+        number = (
+            (parse_gid(value.strip(), "Customer") or -1) if term.strip() == "customer_id" else None
+        )
+        return demo_records.gift_cards(self.ctx, args, number)
+
+    def f_abandonedCheckouts(self, args: dict[str, Any]) -> Connection:
+        return demo_records.abandoned_checkouts(self.ctx, args)
 
     def f_bulkOperation(self, args: dict[str, Any]) -> Obj | None:
         return demo_bulk.operation_node(self.ctx, parse_gid(args.get("id"), "BulkOperation"))

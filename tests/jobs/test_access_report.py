@@ -98,6 +98,7 @@ def test_blocks_the_shop_did_not_grant_are_named_with_the_scope(
         "read_draft_orders",
         "read_gift_cards",
         "read_store_credit_accounts",
+        "read_store_credit_account_transactions",
     }
     files, _ = export_hostile_customer(sqlite_db, tmp_path, scopes=granted)
     html = files["index.html"].decode("utf-8")
@@ -105,12 +106,16 @@ def test_blocks_the_shop_did_not_grant_are_named_with_the_scope(
         ("Draft orders", "read_draft_orders"),
         ("Gift cards", "read_gift_cards"),
         ("Store credit", "read_store_credit_accounts"),
+        ("Subscription contracts", "read_own_subscription_contracts"),
+        ("The history of your store credit", "read_store_credit_account_transactions"),
     ):
         assert (
             f"<strong>{block}</strong>: the shop&#39;s app lacks Shopify&#39;s {scope} access"
             in html
         ), block
-    assert "<strong>Subscription contracts</strong>: Privacy Desk does not collect them yet" in html
+    assert "<strong>Abandoned checkouts</strong>" not in html  # read_orders was granted
+    for held in ("gift-cards", "subscriptions", "drafts", "credit"):
+        assert f'<section id="{held}">' not in html, held
 
 
 def test_the_orders_a_data_request_named_are_said_found_or_not(

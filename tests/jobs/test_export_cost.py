@@ -27,7 +27,7 @@ def test_a_forced_max_cost_exceeded_export_completes_with_smaller_pages(
     add_demo_customer(db, email="bob@example.com", orders=4)
     request_id = open_access_request(db, store, "ada@example.com", customer_id=str(ada.id))
     with running_store(db) as server:
-        post(server, "/_demo/faults", {"max_cost": 200})  # 4 orders with 5 lines: 111 points
+        post(server, "/_demo/faults", {"max_cost": 200})  # 3 orders with 5 lines: 105 points
         config = config_for(server, db, tmp_path)
         job_id, _ = click_export(db, request_id)
         Worker(db, job_handlers(config)).run_once()
@@ -43,8 +43,8 @@ def test_a_forced_max_cost_exceeded_export_completes_with_smaller_pages(
             session.scalars(select(DemoLineItem.id).where(DemoLineItem.order_id.in_(demo_orders)))
         )
     assert job.status == JobStatus.DONE and job.attempts == 1
-    # The profile, then 15 pages of 4 orders: the total counted the smaller pages.
-    assert (job.progress_done, job.progress_total) == (16, 16)
+    # The profile, then 20 pages of 3 orders: the total counted the smaller pages.
+    assert (job.progress_done, job.progress_total) == (21, 21)
     assert job.progress_note == "orders 60 of 60"
     assert request_row(db, request_id).status == Status.READY_FOR_REVIEW
     assert served["faults"]["max_cost"] == 200 and served["answered"] > 12

@@ -57,9 +57,9 @@ def test_a_lowered_cost_limit_gives_smaller_pages_and_every_order_and_line(
     with running_store(sqlite_db) as server, client_for(server) as client:
         post(server, "/_demo/faults", {"max_cost": 200})
         pages = list(order_pages(client, ada.id))
-    # 36 orders (975 points), 18 (489) and 9 (246) are refused; 4 orders cost 111.
-    assert [p.page_size for p in pages] == [4] * 25
-    assert [p.next_size for p in pages] == [4] * 24 + [0]
+    # 29 orders (989 points), 14 (479) and 7 (241) are refused; 3 orders cost 105.
+    assert [p.page_size for p in pages] == [3] * 34
+    assert [p.next_size for p in pages] == [3] * 33 + [0]
     # Follow-up line pages: 250 (753 points) and 125 (378) are refused, 62 lines cost 189.
     assert refusals(client) == 3 + 2
     orders = [order for page in pages for order in page.orders]
@@ -72,7 +72,7 @@ def test_a_lowered_cost_limit_gives_smaller_pages_and_every_order_and_line(
 def test_one_order_per_page_then_fewer_lines_per_order(sqlite_db: Database) -> None:
     ada = add_demo_customer(sqlite_db, email="ada@example.com", orders=4, lines_per_order=9)
     with running_store(sqlite_db) as server, client_for(server) as client:
-        post(server, "/_demo/faults", {"max_cost": 20})  # one order with 5 lines costs 25
+        post(server, "/_demo/faults", {"max_cost": 32})  # one order with 5 lines costs 37
         pages = list(order_pages(client, ada.id))
     assert [p.page_size for p in pages] == [1, 1, 1, 1]
     orders = [order for page in pages for order in page.orders]
@@ -83,7 +83,7 @@ def test_one_order_per_page_then_fewer_lines_per_order(sqlite_db: Database) -> N
 def test_nothing_smaller_left_fails_with_one_clear_sentence(sqlite_db: Database) -> None:
     ada = add_demo_customer(sqlite_db, email="ada@example.com", orders=3)
     with running_store(sqlite_db) as server, client_for(server) as client:
-        least = client.estimate(ORDERS, {"first": 1, "lines": 1})  # 13 points today
+        least = client.estimate(ORDERS, {"first": 1, "lines": 1})  # 25 points today
         post(server, "/_demo/faults", {"max_cost": least - 1})
         with pytest.raises(StoreQueryTooCostly) as failure:
             list(order_pages(client, ada.id))
@@ -92,7 +92,7 @@ def test_nothing_smaller_left_fails_with_one_clear_sentence(sqlite_db: Database)
         "even for one order with one line item per page"
     )
     assert (failure.value.cost, failure.value.max_cost) == (least, least - 1)
-    assert refusals(client) == 8  # 45, 22, 11, 5, 2, 1 orders; then 2 and 1 lines
+    assert refusals(client) == 7  # 29, 14, 7, 3, 1 orders; then 2 and 1 lines
 
 
 @contextmanager
@@ -125,18 +125,18 @@ def test_the_first_page_after_a_cost_report_fits_the_shop_limit(sqlite_db: Datab
     ada = add_demo_customer(sqlite_db, email="ada@example.com", orders=100, lines_per_order=2)
     with running_store(sqlite_db) as server, pricier_shop(server, 1.5) as base:
         with ShopifyClient(base, PINNED, TOKEN, SHOP) as client:
-            # Our estimate plans 36 orders (975 points): 1,462 at this shop's prices.
+            # Our estimate plans 29 orders (989 points): 1,484 at this shop's prices.
             client.query(
                 ORDERS, {"id": f"gid://shopify/Customer/{ada.id}", "first": 10, "lines": 5}
             )
             pages = list(order_pages(client, ada.id))
             assert refusals(client) == 0
-            # 24 orders cost 651 by our estimate, 976 at the shop's prices: the most that fits.
-            assert [p.page_size for p in pages] == [24] * 5
-            assert [len(p.orders) for p in pages] == [24, 24, 24, 24, 4]
+            # 19 orders cost 649 by our estimate, 974 at the shop's prices: the most that fits.
+            assert [p.page_size for p in pages] == [19] * 6
+            assert [len(p.orders) for p in pages] == [19, 19, 19, 19, 19, 5]
         with ShopifyClient(base, PINNED, TOKEN, SHOP) as fresh:  # no report before the first
             sizes = [p.page_size for p in order_pages(fresh, ada.id)]
-            assert refusals(fresh) == 1 and sizes == [18] * 6
+            assert refusals(fresh) == 1 and sizes == [14] * 8
     assert sum(len(p.orders) for p in pages) == 100
 
 
@@ -148,6 +148,6 @@ def test_the_cost_a_refusal_reports_plans_the_retry(sqlite_db: Database) -> None
         ShopifyClient(base, PINNED, TOKEN, SHOP) as client,
     ):
         sizes = [p.page_size for p in order_pages(client, ada.id)]
-    # 36 orders are refused at 2,925 points; that report plans 12 (981 points), below the
-    # halved 18 (1,467 points, which would be refused too).
-    assert refusals(client) == 1 and sizes == [12] * 4
+    # 29 orders are refused at 2,967 points; that report plans 9 (927 points), below the
+    # halved 14 (1,437 points, which would be refused too).
+    assert refusals(client) == 1 and sizes == [9] * 5

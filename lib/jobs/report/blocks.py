@@ -22,19 +22,26 @@ COLLECTED_BLOCKS: dict[str, str] = {
     "draft_orders.csv": N_("Draft orders"),
     "store_credit.csv": N_("Store credit"),
     "metafields.csv": N_("Metafields (extra fields kept by the shop's apps)"),
+    "gift_cards.csv": N_("Gift cards"),
+    "abandoned_checkouts.csv": N_("Abandoned checkouts"),
+    "subscription_contracts.csv": N_("Subscription contracts"),
 }
-"""The blocks Privacy Desk reads when the shop granted their scope (`customer_data.SCOPES`)."""
+"""The blocks Privacy Desk reads when the shop granted their scope (`customer_data.SCOPES`).
+Subscription contracts need `read_own_subscription_contracts`, which Privacy Desk does not ask
+for (it shows only the app's own contracts), so they are usually named as missing."""
 NOT_COLLECTED_BLOCKS: tuple[tuple[str, str | None], ...] = (
-    (N_("Abandoned checkouts"), "read_orders"),
-    (N_("Gift cards"), "read_gift_cards"),
-    (N_("Subscription contracts"), None),
-    (N_("Returns, refunded items and discounts of each order"), "read_orders"),
+    (N_("Refunded items and returned items of each order, one by one"), "read_orders"),
+    (N_("Metafields of each order"), "read_orders"),
+    (N_("The history of your store credit"), "read_store_credit_account_transactions"),
 )
-"""Blocks not read yet, with the scope Shopify needs (None: one the app does not ask for)."""
+"""Blocks not read yet, with the scope Shopify needs."""
 
 
 def _lacking(scopes: Iterable[str]) -> set[str]:
-    return {s.handle for s in check_scopes(scopes).missing}
+    """The blocks' scopes the shop did not grant (a write scope grants its read scope)."""
+    have = set(check_scopes(scopes).granted)
+    wanted = {*SCOPES.values(), *(s for _, s in NOT_COLLECTED_BLOCKS if s)}
+    return {s for s in wanted if s not in have and "write_" + s.removeprefix("read_") not in have}
 
 
 def collectable(scopes: Iterable[str]) -> tuple[str, ...]:

@@ -94,6 +94,17 @@ class ReportInput:
     """The other blocks read from the store (files of `customer_data.SCOPES`)."""
 
 
+BLOCK_SECTIONS: dict[str, tuple[str, str]] = {
+    "draft_orders.csv": ("drafts", N_("Your draft orders")),
+    "store_credit.csv": ("credit", N_("Your store credit")),
+    "gift_cards.csv": ("gift-cards", N_("Your gift cards")),
+    "abandoned_checkouts.csv": ("checkouts", N_("Checkouts you did not complete")),
+    "subscription_contracts.csv": ("subscriptions", N_("Your subscriptions")),
+    "metafields.csv": ("fields", N_("Other fields the shop keeps about you")),
+}
+"""The report's section (anchor, title) of each block read from the store, in page order."""
+
+
 def shown(value: object) -> str:
     """Text with invisible controls made visible (Jinja escapes the rest)."""
     text = "" if value is None else str(value)
@@ -333,6 +344,9 @@ def write_report(
         "requested": _requested(report.orders_requested, stats, fmt),
         "notes": [fmt._(n) for n in report.notes],
         "blocks": report.blocks,
+        "block_sections": [
+            (f, anchor, fmt._(title)) for f, (anchor, title) in BLOCK_SECTIONS.items()
+        ],
     }
     template = _env(report.locale).get_template("index.html.j2")
     with target.open("w", encoding="utf-8") as handle:

@@ -63,6 +63,22 @@ GROUPS: dict[str, dict[str, str]] = {
         "INVOICE_SENT": N_("Invoice sent"),
         "COMPLETED": N_("Completed"),
     },
+    "return_status": {
+        "NO_RETURN": N_("None"),
+        "RETURN_REQUESTED": N_("Return requested"),
+        "IN_PROGRESS": N_("Return in progress"),
+        "INSPECTION_COMPLETE": N_("Returned items inspected"),
+        "RETURNED": N_("Returned"),
+        "RETURN_FAILED": N_("Return failed"),
+    },
+    "subscription_status": {
+        "ACTIVE": N_("Active"),
+        "PAUSED": N_("Paused"),
+        "CANCELLED": N_("Cancelled"),
+        "EXPIRED": N_("Expired"),
+        "FAILED": N_("Failed"),
+    },
+    "enabled": {"True": N_("Yes"), "False": N_("No")},
     "marketing": {
         "SUBSCRIBED": N_("Subscribed"),
         "NOT_SUBSCRIBED": N_("Not subscribed"),
