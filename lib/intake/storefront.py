@@ -72,6 +72,11 @@ ACCEPTED = {
     ),
 }
 """A logged-in customer's confirmation per type, where CUSTOMER_ACCEPTED does not fit."""
+ALREADY_OPEN = N_(
+    "You already have a request of this kind open with us (%(reference)s). We are working on "
+    "it and will tell you by email what happens and when."
+)
+"""A logged-in customer asking again: they are signed in, so saying so reveals nothing."""
 BUTTONS = {
     RequestType.ACCESS: N_("Request Data Export"),
     RequestType.ERASURE: N_("Delete My Data"),
@@ -271,6 +276,8 @@ def _submit(
             kind=kind,
         )
         _keep_correction(db, done, kind, correction)
+        if not done.created:
+            return i18n.gettext(locale, ALREADY_OPEN, reference=done.reference)
         return i18n.gettext(locale, ACCEPTED.get(kind, CUSTOMER_ACCEPTED))
     if email is None:
         raise IntakeRefused(422, ENTER_EMAIL)

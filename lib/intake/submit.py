@@ -99,6 +99,7 @@ class Submission:
     request_id: int
     created: bool
     status: str
+    reference: str
 
 
 def normalise_email(raw: str) -> str:
@@ -269,7 +270,7 @@ def _repeat(
         repeat = f"customer:repeat:{twin.id}:{now.timestamp()}"
         notify_customer(session, twin, store, event="verified", dedupe_key=repeat)
     _duplicate(session, twin, Channel.GUEST, now)
-    return Submission(twin.id, False, twin.status)
+    return Submission(twin.id, False, twin.status, twin.reference)
 
 
 @contextmanager
@@ -339,7 +340,7 @@ def submit_guest(
             mails=lambda opened: send_verification(session, opened, store, config=config),
             locale=locale,
         )
-        return Submission(request.id, True, request.status)
+        return Submission(request.id, True, request.status, request.reference)
 
 
 def submit_logged_in(
@@ -400,7 +401,7 @@ def submit_logged_in(
                 mails=lambda opened: on_request_received(session, opened, store, config=config),
                 locale=locale,
             )
-            return Submission(request.id, True, request.status)
+            return Submission(request.id, True, request.status, request.reference)
         _duplicate(session, twin, Channel.LOGGED_IN, now)
         if twin.status == Status.PENDING_VERIFICATION:
             twin.customer_id = twin.customer_id or customer.customer_id
@@ -413,4 +414,4 @@ def submit_logged_in(
                 at=now,
             )
             on_verified(session, twin, store, config=config)
-        return Submission(twin.id, False, twin.status)
+        return Submission(twin.id, False, twin.status, twin.reference)

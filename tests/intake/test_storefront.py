@@ -220,6 +220,22 @@ def test_logged_in_customers_may_not_name_an_email(intake: Intake) -> None:
     assert intake.count(Request) == 0
 
 
+def test_a_logged_in_customer_asking_again_is_told_a_request_is_open(intake: Intake) -> None:
+    first = intake.http.post(intake.page_url("101"), data={})
+    assert first.status_code == 200 and "Your request has been received" in first.text
+    again = intake.http.post(intake.page_url("101"), data={})
+    [request] = intake.requests()
+    assert again.status_code == 200 and "Your request has been received" not in again.text
+    assert f"You already have a request of this kind open with us ({request.reference})" in (
+        again.text
+    )
+    german = intake.http.post(intake.page_url("101", locale="de"), data={})
+    assert f"Sie haben bereits eine Anfrage dieser Art bei uns offen ({request.reference})" in (
+        german.text
+    )
+    assert intake.count(Request) == 1
+
+
 @sqlite_only
 def test_json_api_mirrors_the_page(intake: Intake) -> None:
     guest = intake.http.get(intake.api_url("state")).json()
