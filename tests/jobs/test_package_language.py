@@ -55,6 +55,11 @@ def test_a_dutch_customer_s_package_readme_is_in_dutch(sqlite_db: Database, tmp_
     assert locale == "nl"  # the request now knows: the download mail will be Dutch too
     customer = json.loads(files["customer.json"])
     assert customer["lastName"] == "van der Berg-Ünal"  # names stay as written (UTF-8)
+    report = files["index.html"].decode("utf-8")  # the readable report, in Dutch too
+    assert '<html lang="nl"' in report and "van der Berg-Ünal" in report
+    for heading in ("In het kort", "Wat de winkel met uw gegevens doet", "Uw bestellingen"):
+        assert heading in report
+    assert "What the shop does with your data" not in report
 
 
 def test_the_request_s_language_wins_over_the_account_s(
