@@ -111,9 +111,12 @@ def record_rows(
     customers: list[tuple[Any, ...]], seed: int, first_id: int
 ) -> list[tuple[Any, ...]]:
     """The customers' other blocks (`demo_records`): a loyalty metafield for every third
-    customer, a draft order for every eighth, store credit for every sixth, all three for the
-    heavy buyer. Drawn from a random stream of their own, so the rows above stay as they were."""
+    customer, a draft order for every eighth, store credit for every sixth, a gift card for every
+    tenth, an abandoned checkout for every seventh, a subscription contract for every twelfth,
+    all of them for the heavy buyer. Drawn from random streams of their own (the later blocks
+    from a second one, so the first blocks' values stay as they were)."""
     rnd = random.Random(f"demo-store-records/{seed}")
+    more = random.Random(f"demo-store-records-2/{seed}")
     rows: list[tuple[Any, ...]] = []
     for index, customer in enumerate(customers):
         number, created, currency = customer[0], customer[-1], WORLD[customer[6]].currency
@@ -131,6 +134,20 @@ def record_rows(
         if index % 6 == 0:
             balance = f"{rnd.randrange(500, 5000) / 100:.2f}"
             blocks.append(("store_credit", {"balance": balance, "currency": currency}))
+        if index % 10 == 0:
+            initial = more.choice((25, 50, 100))
+            card = {"code": f"{more.getrandbits(48):012X}", "initial": f"{initial:.2f}",
+                    "balance": f"{more.randrange(0, initial * 100) / 100:.2f}",
+                    "currency": currency}  # fmt: skip
+            blocks.append(("gift_card", card))
+        if index % 7 == 0:
+            total = f"{more.randrange(1500, 25000) / 100:.2f}"
+            items = [[more.randint(1, 3), more.choice(PRODUCTS)[0]]]
+            blocks.append(("abandoned_checkout", {"total": total, "currency": currency,
+                                                  "items": items}))  # fmt: skip
+        if index % 12 == 0:
+            status = more.choice(("ACTIVE", "ACTIVE", "PAUSED", "CANCELLED"))
+            blocks.append(("subscription", {"status": status, "currency": currency}))
         for kind, payload in blocks:
             rows.append((first_id + len(rows), number, kind, created, json.dumps(payload)))
     return rows
