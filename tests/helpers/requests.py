@@ -12,21 +12,10 @@ from lib.core.models import CorrectionAsk, Request, Store
 
 
 def open_test_request(
-    db: Database,
-    store: Store,
-    email: str = "ada@example.com",
-    *,
-    kind: RequestType = RequestType.ACCESS,
-    channel: Channel = Channel.LOGGED_IN,
-    at: datetime | None = None,
-    actor: str = "customer",
-    **fields: Any,
+    db: Database, store: Store, email: str = "ada@example.com", **options: Any
 ) -> int:
-    """Open a request of `store` in its own transaction (received `at`, default now); its id.
-    `fields` are the other `NewRequest` fields (name, country, customer_id...)."""
-    return open_test_row(
-        db, store, email, kind=kind, channel=channel, at=at, actor=actor, **fields
-    ).id
+    """`open_test_row`'s id: the request opened in its own transaction."""
+    return open_test_row(db, store, email, **options).id
 
 
 def open_test_row(
@@ -41,8 +30,9 @@ def open_test_row(
     asks: tuple[str, dict[str, str]] | None = None,
     **fields: Any,
 ) -> Request:
-    """`open_test_request`'s row (detached, loaded); `asks` = (statement, fields) records what a
-    correction request asks to change, in the same transaction."""
+    """Open a request of `store` in its own transaction (received `at`, default now) and return
+    its row (detached, loaded). `fields` are the other `NewRequest` fields (name, country,
+    customer_id...); `asks` = (statement, fields) records what a correction asks to change."""
     with db.write() as session:
         owner = session.get_one(Store, store.id)
         new = NewRequest(store=owner, type=kind, channel=channel, email=email, **fields)

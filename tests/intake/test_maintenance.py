@@ -9,8 +9,6 @@ from sqlalchemy import select
 from lib.core.audit import verify_chain
 from lib.core.config import Config
 from lib.core.db import Database
-from lib.core.enums import Channel, RequestType
-from lib.core.lifecycle import NewRequest, open_request
 from lib.core.models import (
     OutboxMail,
     RateLimitHit,
@@ -32,6 +30,7 @@ from lib.jobs.maintenance import (
     remind_deadlines,
 )
 from lib.jobs.worker import Worker
+from tests.helpers.requests import open_test_row
 from tests.intake.conftest import SHOP
 
 
@@ -104,19 +103,8 @@ def test_expiry_drops_used_tokens_of_every_purpose_once_no_link_can_live(
 
 
 def _open(db: Database, store: Store, received_days_ago: int) -> Request:
-    with db.write() as session:
-        return open_request(
-            session,
-            NewRequest(
-                store=store,
-                type=RequestType.ACCESS,
-                channel=Channel.LOGGED_IN,
-                email="ada@example.com",
-                name="Ada",
-            ),
-            actor="test",
-            at=utcnow() - timedelta(days=received_days_ago),
-        )
+    at = utcnow() - timedelta(days=received_days_ago)
+    return open_test_row(db, store, name="Ada", actor="test", at=at)
 
 
 def test_deadline_reminders_go_once_per_request_and_respect_the_toggle(
