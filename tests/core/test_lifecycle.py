@@ -151,40 +151,31 @@ def test_closed_request_cannot_move(db: Database, store: Store) -> None:
         transition(session, session.get(Request, request_id), Status.VERIFIED, actor="x")
 
 
-def test_extension_once_with_reason_before_the_deadline(db: Database, store: Store) -> None:
-    request_id = _open(db, store, Channel.LOGGED_IN)
-    notice = RECEIVED + timedelta(days=10)
-    with pytest.raises(LifecycleError, match="needs a reason"), db.write() as session:
-        extend(
-            session,
-            session.get(Request, request_id),
-            actor="c",
-            reason="  ",
-            store_timezone="UTC",
-            at=notice,
-        )
+def _extend(db: Database, request_id: int, reason: str, at: datetime) -> None:
+    """Staff ("c") extend the request's deadline at `at`, in its own transaction."""
     with db.write() as session:
         extend(
             session,
-            session.get(Request, request_id),
+            session.get_one(Request, request_id),
             actor="c",
-            reason="Many systems to search",
+            reason=reason,
             store_timezone="UTC",
-            at=notice,
+            at=at,
         )
+
+
+def test_extension_once_with_reason_before_the_deadline(db: Database, store: Store) -> None:
+    request_id = _open(db, store, Channel.LOGGED_IN)
+    notice = RECEIVED + timedelta(days=10)
+    with pytest.raises(LifecycleError, match="needs a reason"):
+        _extend(db, request_id, "  ", notice)
+    _extend(db, request_id, "Many systems to search", notice)
     with db.read() as session:
         request = session.get(Request, request_id)
         assert request.extended_due_on == request.due_on == date(2026, 4, 30)
         assert request.legal_due_on == date(2026, 3, 2)
-    with pytest.raises(LifecycleError, match="already extended"), db.write() as session:
-        extend(
-            session,
-            session.get(Request, request_id),
-            actor="c",
-            reason="again",
-            store_timezone="UTC",
-            at=notice,
-        )
+    with pytest.raises(LifecycleError, match="already extended"):
+        _extend(db, request_id, "again", notice)
     event = _events(db, request_id)[-1]
     assert event.kind == "extended" and event.details["notice_on"] == "2026-02-10"
 
@@ -192,30 +183,16 @@ def test_extension_once_with_reason_before_the_deadline(db: Database, store: Sto
 def test_extension_after_the_deadline_is_refused(db: Database, store: Store) -> None:
     request_id = _open(db, store, Channel.LOGGED_IN)
     late = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
-    with pytest.raises(LifecycleError, match="has passed"), db.write() as session:
-        extend(
-            session,
-            session.get(Request, request_id),
-            actor="c",
-            reason="late",
-            store_timezone="UTC",
-            at=late,
-        )
+    with pytest.raises(LifecycleError, match="has passed"):
+        _extend(db, request_id, "late", late)
     with db.read() as session:
         assert session.get(Request, request_id).extended_due_on is None
 
 
 def test_regime_without_extension_refuses(db: Database, store: Store) -> None:
     request_id = _open(db, store, Channel.LOGGED_IN, country="BR")
-    with pytest.raises(LifecycleError, match="allows no extension"), db.write() as session:
-        extend(
-            session,
-            session.get(Request, request_id),
-            actor="c",
-            reason="r",
-            store_timezone="UTC",
-            at=RECEIVED,
-        )
+    with pytest.raises(LifecycleError, match="allows no extension"):
+        _extend(db, request_id, "r", RECEIVED)
 
 
 def test_rejection_needs_a_known_code_and_other_needs_text(db: Database, store: Store) -> None:
