@@ -1,5 +1,5 @@
 """The customer's other blocks beyond profile and orders: metafields, draft orders, store
-credit, gift cards, abandoned checkouts and subscription contracts.
+credit and its history, gift cards, abandoned checkouts and subscription contracts.
 
 Each is read to its end, page by page, with the scope Shopify asks for it (`SCOPES`); the export
 asks only for the blocks whose scope the shop granted and names the others in the package.
@@ -40,6 +40,18 @@ DRAFT_ORDERS = """query CustomerDraftOrders($query: String!, $after: String) {
     pageInfo { hasNextPage endCursor }
   }
 }"""
+STORE_CREDIT_HISTORY = """query StoreCreditHistory($id: ID!, $after: String) {
+  storeCreditAccount(id: $id) {
+    transactions(first: 100, after: $after) {
+      nodes {
+        __typename createdAt
+        amount { amount currencyCode }
+        balanceAfterTransaction { amount currencyCode }
+      }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}"""
 GIFT_CARDS = """query CustomerGiftCards($query: String!, $after: String) {
   giftCards(first: 100, after: $after, query: $query) {
     nodes {
@@ -75,6 +87,7 @@ SCOPES = {
     "gift_cards.csv": "read_gift_cards",
     "abandoned_checkouts.csv": "read_orders",
     "subscription_contracts.csv": "read_own_subscription_contracts",
+    "store_credit_history.csv": "read_store_credit_account_transactions",
 }
 """The package file of each block and the scope Shopify needs to read it."""
 
@@ -113,6 +126,16 @@ def rows(client: ShopifyClient, file: str, customer_id: str | int) -> Iterator[t
         for account in _nodes(client, STORE_CREDIT, {"id": gid}, path):
             balance = account.get("balance") or {}
             yield _number(account["id"]), balance.get("amount"), balance.get("currencyCode")
+    elif file == "store_credit_history.csv":
+        accounts = _nodes(client, STORE_CREDIT, {"id": gid}, ("customer", "storeCreditAccounts"))
+        for account in accounts:
+            path = ("storeCreditAccount", "transactions")
+            for t in _nodes(client, STORE_CREDIT_HISTORY, {"id": account["id"]}, path):
+                amount, after = t.get("amount") or {}, t.get("balanceAfterTransaction") or {}
+                yield (
+                    _number(account["id"]), t.get("createdAt"), t.get("__typename"),
+                    amount.get("amount"), after.get("amount"), amount.get("currencyCode"),
+                )  # fmt: skip
     elif file == "draft_orders.csv":
         query = f"customer_id:{gid.rsplit('/', 1)[-1]}"
         for d in _nodes(client, DRAFT_ORDERS, {"query": query}, ("draftOrders",)):

@@ -174,9 +174,13 @@ class _Run:
             except Exception as exc:
                 self.fail(exc, nodes, path)
                 return None
-        if not isinstance(kind, GraphQLObjectType):
-            self.fail(NotServed(str(kind), nodes[0].name.value), nodes, path)
-            return None
+        if not isinstance(kind, GraphQLObjectType):  # an interface or union: the value names
+            named = value.values.get("__typename") if isinstance(value, Obj) else None
+            concrete = self.schema.get_type(named) if named else None
+            if not isinstance(concrete, GraphQLObjectType):
+                self.fail(NotServed(str(kind), nodes[0].name.value), nodes, path)
+                return None
+            kind = concrete
         try:
             selections = [n.selection_set for n in nodes if n.selection_set is not None]
             return self.object(kind, value, selections, path)

@@ -22,7 +22,18 @@ from sqlalchemy import func, insert, select
 
 from lib.core.db import Database
 from lib.core.models import DemoCustomer, DemoOrder, DemoRecord, utcnow
-from lib.store.demo_types import Connection, Context, Obj, cursor, fetch_page, gid, iso, money
+from lib.store.demo_types import (
+    Connection,
+    Context,
+    Obj,
+    after_id,
+    cursor,
+    fetch_page,
+    gid,
+    iso,
+    money,
+    page_size,
+)
 
 TYPES = {
     "metafield": "Metafield",
@@ -116,6 +127,54 @@ def store_credit_accounts(ctx: Context, customer_id: int, args: dict[str, Any]) 
         for r in rows
     ]
     return Connection(nodes, more)
+
+
+CREDIT_KINDS = {
+    "credit": "StoreCreditAccountCreditTransaction",
+    "debit": "StoreCreditAccountDebitTransaction",
+    "debit_revert": "StoreCreditAccountDebitRevertTransaction",
+    "expiration": "StoreCreditAccountExpirationTransaction",
+}
+
+
+class StoreCreditAccountNode(Obj):
+    """A `store_credit` row as `StoreCreditAccount`, with its `transactions` (the payload's
+    `history`: [kind, amount, balance after] rows, kinds as `CREDIT_KINDS`)."""
+
+    def __init__(self, ctx: Context, row: DemoRecord) -> None:
+        currency = row.payload["currency"]
+        balance = Obj(money(row.payload["balance"], currency))
+        super().__init__({"id": gid("StoreCreditAccount", row.id), "balance": balance})
+        self.ctx, self.row, self.currency = ctx, row, currency
+
+    def f_transactions(self, args: dict[str, Any]) -> Connection:
+        self.ctx.need("read_store_credit_account_transactions", "transactions")
+        history = list(enumerate(self.row.payload.get("history") or [], start=1))
+        after = after_id("StoreCreditAccountTransaction", args.get("after")) or 0
+        page = [(n, h) for n, h in history if n > after][: page_size(args)]
+        nodes = [
+            (
+                cursor("StoreCreditAccountTransaction", n),
+                Obj(
+                    {
+                        "__typename": CREDIT_KINDS[kind],
+                        "createdAt": iso(self.row.created_at),
+                        "amount": Obj(money(amount, self.currency)),
+                        "balanceAfterTransaction": Obj(money(balance, self.currency)),
+                    }
+                ),
+            )
+            for n, (kind, amount, balance) in page
+        ]
+        return Connection(nodes, bool(page) and page[-1][0] < len(history))
+
+
+def store_credit_account(ctx: Context, number: int | None) -> StoreCreditAccountNode | None:
+    """The root `storeCreditAccount(id:)`."""
+    ctx.need("read_store_credit_accounts", "storeCreditAccount")
+    query = _records(ctx, "store_credit", None).where(DemoRecord.id == number)
+    row = ctx.session.scalars(query).first()
+    return StoreCreditAccountNode(ctx, row) if row is not None else None
 
 
 def draft_orders(ctx: Context, args: dict[str, Any], customer_id: int | None) -> Connection:

@@ -393,6 +393,10 @@ class QueryRoot(Obj):
     def f_abandonedCheckouts(self, args: dict[str, Any]) -> Connection:
         return demo_records.abandoned_checkouts(self.ctx, args)
 
+    def f_storeCreditAccount(self, args: dict[str, Any]) -> Obj | None:
+        number = parse_gid(args.get("id"), "StoreCreditAccount")
+        return demo_records.store_credit_account(self.ctx, number)
+
     def f_bulkOperation(self, args: dict[str, Any]) -> Obj | None:
         return demo_bulk.operation_node(self.ctx, parse_gid(args.get("id"), "BulkOperation"))
 

@@ -33,7 +33,13 @@ def _export_everything(db: Database, tmp_path: Path) -> dict[str, bytes]:
         ada.id,
         metafields=[{"namespace": "loyalty", "key": "tier", "value": "gold"}],
         draft_orders=[{"name": "#D1", "status": "OPEN", "total": "42.00", "currency": "EUR"}],
-        store_credit=[{"balance": "12.50", "currency": "EUR"}],
+        store_credit=[
+            {
+                "balance": "12.50",
+                "currency": "EUR",
+                "history": [["credit", "20.00", "20.00"], ["debit", "-7.50", "12.50"]],
+            }
+        ],
         gift_cards=[
             {
                 "code": "GIFTABCD1234",
@@ -99,6 +105,11 @@ def test_a_customer_with_every_block_gets_all_of_them(sqlite_db: Database, tmp_p
     refunds = rows(files["order_refunds.csv"])
     assert sorted(r["order_name"] for r in refunds) == sorted(o["order_name"] for o in refunded)
     assert all(r["amount"] == o["total"] for r, o in zip(refunds, refunded, strict=True))
+    history = rows(files["store_credit_history.csv"])
+    assert [(h["credit_kind"], h["amount"], h["balance_after"]) for h in history] == [
+        ("StoreCreditAccountCreditTransaction", "20.00", "20.00"),
+        ("StoreCreditAccountDebitTransaction", "'-7.50", "12.50"),  # formula-safe in the CSV
+    ]
     for file in ("metafields.csv", "draft_orders.csv", "store_credit.csv"):
         assert len(rows(files[file])) == 1, file
 
@@ -111,8 +122,10 @@ def test_a_customer_with_every_block_gets_all_of_them(sqlite_db: Database, tmp_p
         "Refunds of your orders",
         "Your draft orders",
         "Your store credit",
+        "The history of your store credit",
     ):
         assert f"<h2>{heading}</h2>" in html, heading
+    assert "Credit added" in html and "Paid with store credit" in html and "-€7.50" in html
     assert "Wool socks" in html and "Happy birthday" in html and "Paused" in html
     assert "€20.00" in html and "€89.90" in html and "Standard shipping" in html
     assert "Returned" in html and "RETURNED" not in html.split('<section id="files">')[0]
@@ -121,5 +134,6 @@ def test_a_customer_with_every_block_gets_all_of_them(sqlite_db: Database, tmp_p
     assert "lacks Shopify" not in missing  # every scope granted: nothing is named for a scope
     for block in ("Gift cards", "Abandoned checkouts", "Subscription contracts", "Draft orders"):
         assert f"<strong>{block}</strong>" not in missing, block
-    for block in ("Metafields of each order", "The history of your store credit"):
-        assert f"<strong>{block}</strong>: Privacy Desk does not collect them yet" in missing
+    assert "<strong>The history of your store credit</strong>" not in missing
+    for block in ("Metafields of each order", "Refunded items and returned items of each order"):
+        assert f"<strong>{block}" in missing and "Privacy Desk does not collect them yet" in missing

@@ -25,6 +25,7 @@ COLLECTED_BLOCKS: dict[str, str] = {
     "gift_cards.csv": N_("Gift cards"),
     "abandoned_checkouts.csv": N_("Abandoned checkouts"),
     "subscription_contracts.csv": N_("Subscription contracts"),
+    "store_credit_history.csv": N_("The history of your store credit"),
 }
 """The blocks Privacy Desk reads when the shop granted their scope (`customer_data.SCOPES`).
 Subscription contracts need `read_own_subscription_contracts`, which Privacy Desk does not ask
@@ -32,7 +33,6 @@ for (it shows only the app's own contracts), so they are usually named as missin
 NOT_COLLECTED_BLOCKS: tuple[tuple[str, str | None], ...] = (
     (N_("Refunded items and returned items of each order, one by one"), "read_orders"),
     (N_("Metafields of each order"), "read_orders"),
-    (N_("The history of your store credit"), "read_store_credit_account_transactions"),
 )
 """Blocks not read yet, with the scope Shopify needs."""
 

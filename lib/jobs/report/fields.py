@@ -121,6 +121,14 @@ FILES: dict[str, tuple[Field, ...]] = {
         _f("balance", N_("Balance"), Kind.MONEY),
         _f("currency", N_("Currency"), Kind.HIDDEN),
     ),
+    "store_credit_history.csv": (
+        _f("account_id", N_("Account"), Kind.HIDDEN),
+        _f("created_at", N_("When"), Kind.INSTANT),
+        _f("credit_kind", N_("Transaction"), Kind.LABEL),
+        _f("amount", N_("Amount"), Kind.MONEY),
+        _f("balance_after", N_("Balance afterwards"), Kind.MONEY),
+        _f("currency", N_("Currency"), Kind.HIDDEN),
+    ),
     "gift_cards.csv": (
         _f("gift_card_id", N_("Gift card"), Kind.HIDDEN),
         _f("last_characters", N_("Code ending in")),

@@ -97,6 +97,7 @@ class ReportInput:
 BLOCK_SECTIONS: dict[str, tuple[str, str]] = {
     "draft_orders.csv": ("drafts", N_("Your draft orders")),
     "store_credit.csv": ("credit", N_("Your store credit")),
+    "store_credit_history.csv": ("credit-history", N_("The history of your store credit")),
     "gift_cards.csv": ("gift-cards", N_("Your gift cards")),
     "abandoned_checkouts.csv": ("checkouts", N_("Checkouts you did not complete")),
     "subscription_contracts.csv": ("subscriptions", N_("Your subscriptions")),

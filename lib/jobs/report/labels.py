@@ -71,6 +71,12 @@ GROUPS: dict[str, dict[str, str]] = {
         "RETURNED": N_("Returned"),
         "RETURN_FAILED": N_("Return failed"),
     },
+    "credit_kind": {
+        "StoreCreditAccountCreditTransaction": N_("Credit added"),
+        "StoreCreditAccountDebitTransaction": N_("Paid with store credit"),
+        "StoreCreditAccountDebitRevertTransaction": N_("Payment reversed"),
+        "StoreCreditAccountExpirationTransaction": N_("Expired"),
+    },
     "subscription_status": {
         "ACTIVE": N_("Active"),
         "PAUSED": N_("Paused"),
