@@ -133,7 +133,10 @@ def record_rows(
             )  # fmt: skip
         if index % 6 == 0:
             balance = f"{rnd.randrange(500, 5000) / 100:.2f}"
-            blocks.append(("store_credit", {"balance": balance, "currency": currency}))
+            history = [["credit", balance, balance]]  # one credit: the balance
+            blocks.append(
+                ("store_credit", {"balance": balance, "currency": currency, "history": history})
+            )
         if index % 10 == 0:
             initial = more.choice((25, 50, 100))
             card = {"code": f"{more.getrandbits(48):012X}", "initial": f"{initial:.2f}",
