@@ -24,6 +24,8 @@ from lib.core.db import Database
 from lib.core.migrate import upgrade
 from lib.core.models import Store
 
+pytest_plugins = ("tests.helpers.dashboard_db",)  # app_db, for every folder's AppTest pages
+
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 PG_URL = os.environ.get("TEST_DATABASE_URL", DEFAULT_PG_URL)
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"

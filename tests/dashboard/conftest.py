@@ -1,22 +1,20 @@
 """Dashboard tests run AppTest against a migrated database chosen by DATABASE_URL.
 
-`app_db` points the process at a fresh SQLite database and clears every cache (config,
-database, Streamlit data caches); `seeded` fills it with one request in each interesting state.
+`app_db` (tests/helpers/dashboard_db.py) points the process at a fresh SQLite database and
+clears every cache (config, database, Streamlit data caches); `seeded` fills it with one
+request in each interesting state.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from lib.core import config, lifecycle
-from lib.core import db as database
 from lib.core.db import Database
 from lib.core.enums import Channel, RejectionCode, RequestType, Status
 from lib.core.lifecycle import NewRequest
@@ -26,20 +24,6 @@ from lib.dashboard.roles import Actor, Role
 from tests.conftest import make_store
 
 PROJECT = config.PROJECT_ROOT
-
-
-@pytest.fixture
-def app_db(sqlite_db: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
-    """Point the process-wide settings (and so every page) at a fresh test database."""
-    monkeypatch.setenv("DATABASE_URL", sqlite_db.url)
-    monkeypatch.setenv("STORE_TIMEZONE", "UTC")
-    config.get_config.cache_clear()
-    database._database_for.cache_clear()
-    st.cache_data.clear()
-    yield sqlite_db
-    st.cache_data.clear()
-    config.get_config.cache_clear()
-    database._database_for.cache_clear()
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,12 @@ from lib.core import config as process_config
 from lib.core.config import Config
 from lib.core.db import Database
 from lib.store.demo_server import DemoStoreServer
-from tests.dashboard.conftest import app_db  # noqa: F401 - the dashboard's database fixture
 from tests.store.helpers import TOKEN, running_store
 
 
 @pytest.fixture
 def demo_store(
-    app_db: Database,  # noqa: F811
+    app_db: Database,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[DemoStoreServer]:
