@@ -1,6 +1,7 @@
 """Every block Shopify holds about a customer, over the real demo store and worker: a customer
 with all of them present gets each in the package's CSVs and as a table of index.html; another
-customer's gift cards and abandoned checkouts never leak in; what is not collected is named."""
+customer's gift cards and abandoned checkouts never leak in; hostile text stays inert; what is
+not collected is named."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from tests.conftest import make_store
 from tests.helpers.export import click_export, read_package, rows, run_worker
 from tests.store.helpers import config_for, open_access_request, running_store
 
+HOSTILE = '=HYPERLINK("http://evil.example")<script>alert(1)</script>\u202e'
 ALL_SCOPES = frozenset(s.handle for s in NEEDED) | {"read_own_subscription_contracts"}
 
 
@@ -58,7 +60,10 @@ def _export_everything(db: Database, tmp_path: Path) -> dict[str, bytes]:
             }
         ],
         subscriptions=[{"status": "PAUSED", "currency": "EUR", "next_billing": None}],
-        order_attributes=[{"order": first_order, "key": "gift_message", "value": "Happy birthday"}],
+        order_attributes=[
+            {"order": first_order, "key": "gift_message", "value": "Happy birthday"},
+            {"order": first_order, "key": "note", "value": HOSTILE},
+        ],
     )
     add_demo_records(
         db,
@@ -95,8 +100,8 @@ def test_a_customer_with_every_block_gets_all_of_them(sqlite_db: Database, tmp_p
     )
     [contract] = rows(files["subscription_contracts.csv"])
     assert contract["subscription_status"] == "PAUSED"
-    [attribute] = rows(files["order_attributes.csv"])
-    assert (attribute["key"], attribute["value"]) == ("gift_message", "Happy birthday")
+    attributes = [(a["key"], a["value"]) for a in rows(files["order_attributes.csv"])]
+    assert attributes == [("gift_message", "Happy birthday"), ("note", "'" + HOSTILE)]
     orders = rows(files["orders.csv"])
     assert {o["shipping_method"] for o in orders} == {"Standard shipping"}
     assert {o["shipping_price"] for o in orders} == {"4.95"}
@@ -126,6 +131,7 @@ def test_a_customer_with_every_block_gets_all_of_them(sqlite_db: Database, tmp_p
     ):
         assert f"<h2>{heading}</h2>" in html, heading
     assert "Credit added" in html and "Paid with store credit" in html and "-€7.50" in html
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;[U+202E]" in html
     assert "Wool socks" in html and "Happy birthday" in html and "Paused" in html
     assert "€20.00" in html and "€89.90" in html and "Standard shipping" in html
     assert "Returned" in html and "RETURNED" not in html.split('<section id="files">')[0]
