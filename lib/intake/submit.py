@@ -102,6 +102,12 @@ class Submission:
     reference: str
 
 
+def _submission(request: Request, *, created: bool) -> Submission:
+    """The answer about `request` (its reference is set once it was opened)."""
+    assert request.reference is not None
+    return Submission(request.id, created, request.status, request.reference)
+
+
 def normalise_email(raw: str) -> str:
     """The address in canonical lower-case form, or InvalidEmail with a readable reason."""
     text = (raw or "").strip()
@@ -270,7 +276,7 @@ def _repeat(
         repeat = f"customer:repeat:{twin.id}:{now.timestamp()}"
         notify_customer(session, twin, store, event="verified", dedupe_key=repeat)
     _duplicate(session, twin, Channel.GUEST, now)
-    return Submission(twin.id, False, twin.status, twin.reference)
+    return _submission(twin, created=False)
 
 
 @contextmanager
@@ -340,7 +346,7 @@ def submit_guest(
             mails=lambda opened: send_verification(session, opened, store, config=config),
             locale=locale,
         )
-        return Submission(request.id, True, request.status, request.reference)
+        return _submission(request, created=True)
 
 
 def submit_logged_in(
@@ -401,7 +407,7 @@ def submit_logged_in(
                 mails=lambda opened: on_request_received(session, opened, store, config=config),
                 locale=locale,
             )
-            return Submission(request.id, True, request.status, request.reference)
+            return _submission(request, created=True)
         _duplicate(session, twin, Channel.LOGGED_IN, now)
         if twin.status == Status.PENDING_VERIFICATION:
             twin.customer_id = twin.customer_id or customer.customer_id
@@ -414,4 +420,4 @@ def submit_logged_in(
                 at=now,
             )
             on_verified(session, twin, store, config=config)
-        return Submission(twin.id, False, twin.status, twin.reference)
+        return _submission(twin, created=False)

@@ -120,7 +120,7 @@ def record_rows(
     rows: list[tuple[Any, ...]] = []
     for index, customer in enumerate(customers):
         number, created, currency = customer[0], customer[-1], WORLD[customer[6]].currency
-        blocks = []
+        blocks: list[tuple[str, dict[str, Any]]] = []
         if index % 3 == 0:
             tier = rnd.choice(("bronze", "silver", "gold"))
             blocks.append(("metafield", {"namespace": "loyalty", "key": "tier", "value": tier}))
