@@ -83,8 +83,8 @@ def _export_everything(db: Database, tmp_path: Path) -> dict[str, bytes]:
     return read_package(Path(export.path))
 
 
-def test_a_customer_with_every_block_gets_all_of_them(sqlite_db: Database, tmp_path: Path) -> None:
-    files = _export_everything(sqlite_db, tmp_path)
+def test_a_customer_with_every_block_gets_all_of_them(db: Database, tmp_path: Path) -> None:
+    files = _export_everything(db, tmp_path)
     [card] = rows(files["gift_cards.csv"])
     assert (card["last_characters"], card["initial_value"], card["balance"]) == (
         "1234",
