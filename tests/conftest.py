@@ -23,6 +23,7 @@ from lib.core import backoff
 from lib.core.db import Database
 from lib.core.migrate import upgrade
 from lib.core.models import Store
+from tests.helpers.stores import make_store
 
 pytest_plugins = ("tests.helpers.dashboard_db",)  # app_db, for every folder's AppTest pages
 
@@ -126,17 +127,3 @@ def longest_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
 def store(db: Database) -> Store:
     """One store in `db`."""
     return make_store(db)
-
-
-def make_store(db: Database, domain: str = "demo-shop.myshopify.com") -> Store:
-    """Insert a store and return it (detached, attributes loaded)."""
-    with db.write() as session:
-        shop = Store(
-            shop_domain=domain,
-            name="Demo Shop",
-            default_regime="gdpr",
-            timezone="UTC",
-            contact_email="owner@demo-shop.test",
-        )
-        session.add(shop)
-    return shop

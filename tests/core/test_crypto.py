@@ -10,8 +10,8 @@ from lib.core.config import PROJECT_ROOT, Config
 from lib.core.crypto import TokenKeyError, decrypt_token, encrypt_token, rotate_tokens
 from lib.core.db import Database
 from lib.core.models import StoreConnection
-from tests.conftest import make_store
 from tests.helpers.cli import run_lib
+from tests.helpers.stores import make_store
 from tests.store.helpers import config_env
 
 OLD, NEW = Fernet.generate_key().decode(), Fernet.generate_key().decode()

@@ -18,7 +18,7 @@ from lib.core.config import PROJECT_ROOT
 from lib.core.db import Database, DatabaseUnavailable, normalise_url
 from lib.core.migrate import is_current, upgrade
 from lib.core.models import Job, Request, Setting
-from tests.conftest import make_store
+from tests.helpers.stores import make_store
 
 EXPECTED_TABLES = {
     "stores",

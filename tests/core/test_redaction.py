@@ -12,7 +12,7 @@ from lib.core.enums import Channel, RequestType
 from lib.core.lifecycle import NewRequest
 from lib.core.models import Customer, Job, OutboxMail, Request, RequestEvent, Store
 from lib.core.redaction import redact_person, redact_shop
-from tests.conftest import make_store
+from tests.helpers.stores import make_store
 
 
 def _request(db: Database, store: Store, email: str, note: str) -> int:

@@ -21,7 +21,7 @@ from lib.core.lifecycle import NewRequest
 from lib.core.models import Request, Store, utcnow
 from lib.core.settings import set_setting
 from lib.dashboard.roles import Actor, Role
-from tests.conftest import make_store
+from tests.helpers.stores import make_store
 
 PROJECT = config.PROJECT_ROOT
 

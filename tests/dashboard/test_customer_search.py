@@ -16,8 +16,8 @@ from lib.core.models import Request, Store
 from lib.dashboard.masking import IDENTITY_SEARCH_REFUSED, identity_search_refusal
 from lib.dashboard.roles import Role
 from lib.store.demo_data import add_demo_customer
-from tests.conftest import make_store
 from tests.dashboard.conftest import page
+from tests.helpers.stores import make_store
 from tests.store.helpers import TOKEN, running_store
 
 BERLIN, LYON = "demo-shop.myshopify.com", "lyon-shop.myshopify.com"

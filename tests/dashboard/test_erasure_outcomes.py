@@ -9,8 +9,8 @@ from lib.core.lifecycle import NewRequest
 from lib.core.models import Store
 from lib.dashboard.queries import Scope, erasure_outcomes
 from lib.dashboard.roles import Role
-from tests.conftest import make_store
 from tests.dashboard.conftest import page
+from tests.helpers.stores import make_store
 
 
 def _erasures(db: Database, store: Store) -> None:

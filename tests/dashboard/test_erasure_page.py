@@ -13,8 +13,8 @@ from lib.core.enums import Channel, RequestType
 from lib.core.lifecycle import NewRequest
 from lib.core.models import Job, Request, Store
 from lib.dashboard.roles import Role
-from tests.conftest import make_store
 from tests.dashboard.conftest import page
+from tests.helpers.stores import make_store
 
 
 def _open(db: Database, kind: RequestType) -> str:

@@ -20,8 +20,8 @@ from lib.dashboard.roles import Actor, PermissionDenied, Role
 from lib.jobs.handlers import job_handlers
 from lib.jobs.worker import Worker
 from lib.store.demo_data import add_demo_customer
-from tests.conftest import make_store
 from tests.helpers.requests import open_test_row
+from tests.helpers.stores import make_store
 from tests.store.helpers import TOKEN, running_store
 
 WRITE = frozenset({"read_customers", "read_orders", "write_customers", "write_privacy_settings"})

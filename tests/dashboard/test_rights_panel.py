@@ -16,9 +16,9 @@ from lib.core.lifecycle import reject
 from lib.core.models import Job, Request
 from lib.dashboard.roles import Role
 from lib.store.demo_data import add_demo_customer
-from tests.conftest import make_store
 from tests.dashboard.conftest import page
 from tests.helpers.requests import open_test_row
+from tests.helpers.stores import make_store
 from tests.store.helpers import TOKEN, running_store
 
 WRITE = frozenset({"read_customers", "read_orders", "write_customers", "write_privacy_settings"})

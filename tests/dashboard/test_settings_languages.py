@@ -10,8 +10,8 @@ from lib.core.models import RequestEvent
 from lib.core.settings import all_settings
 from lib.dashboard import languages_view
 from lib.dashboard.roles import Role
-from tests.conftest import make_store
 from tests.dashboard.conftest import actor, page
+from tests.helpers.stores import make_store
 
 
 def _settings(db: Database) -> dict:

@@ -15,8 +15,8 @@ from lib.core.models import RequestEvent, Store, StoreConnection
 from lib.dashboard import connection_view, store_actions
 from lib.dashboard.actions import ActionError
 from lib.dashboard.roles import Role
-from tests.conftest import make_store
 from tests.dashboard.conftest import actor, page
+from tests.helpers.stores import make_store
 
 
 def _contact(db: Database, store_id: int) -> str | None:

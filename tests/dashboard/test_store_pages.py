@@ -19,9 +19,9 @@ from lib.dashboard import store_actions
 from lib.dashboard.roles import PermissionDenied, Role
 from lib.store.demo_data import add_demo_customer
 from lib.store.scopes import NEEDED
-from tests.conftest import make_store
 from tests.dashboard.conftest import actor, page
 from tests.helpers.export import run_worker
+from tests.helpers.stores import make_store
 from tests.store.helpers import TOKEN, config_for, request_row, running_store
 
 

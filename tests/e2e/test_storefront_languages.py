@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from lib.core.db import Database
-from tests.conftest import make_store
 from tests.e2e.conftest import SCREENSHOTS
+from tests.helpers.stores import make_store
 from tests.intake.conftest import Intake, add_customer, running_intake
 
 SHOWN = {

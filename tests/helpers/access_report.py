@@ -11,8 +11,8 @@ from lib.core.enums import Status
 from lib.core.models import DemoLineItem, DemoOrder, Export, Request, StaffRole, Store
 from lib.mail.notifications import notify_customer
 from lib.store.demo_data import add_demo_customer
-from tests.conftest import make_store
 from tests.helpers.export import click_export, read_package, run_worker
+from tests.helpers.stores import make_store
 from tests.store.helpers import config_for, open_access_request, running_store
 
 HOSTILE_NAME = '<script>alert("x")</script>'

@@ -16,8 +16,8 @@ from lib.core.models import Delivery, Export, RequestEvent
 from lib.core.settings import set_setting
 from lib.jobs.delivery import deliver
 from lib.store.demo_data import add_demo_customer
-from tests.conftest import make_store
 from tests.helpers.export import click_export, run_worker
+from tests.helpers.stores import make_store
 from tests.store.helpers import (
     config_for,
     open_access_request,

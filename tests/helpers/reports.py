@@ -8,7 +8,7 @@ from lib.core import lifecycle
 from lib.core.db import Database
 from lib.core.enums import Channel, RejectionCode, RequestType, Status
 from lib.core.lifecycle import NewRequest
-from tests.conftest import make_store
+from tests.helpers.stores import make_store
 
 
 def at(day: int, hour: int = 9) -> datetime:

@@ -18,9 +18,9 @@ from lib.core.models import DemoOrder, Export, Request, utcnow
 from lib.store.demo_data import add_demo_customer
 from lib.store.demo_records import add_demo_records
 from lib.store.scopes import NEEDED
-from tests.conftest import make_store
 from tests.helpers.access_report import HOSTILE_TITLE, export_hostile_customer
 from tests.helpers.export import click_export, read_package, rows, run_worker
+from tests.helpers.stores import make_store
 from tests.store.helpers import config_for, open_access_request, post, running_store
 
 RAW_ENUM = re.compile(

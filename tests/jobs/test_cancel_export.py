@@ -16,8 +16,8 @@ from lib.dashboard.roles import Actor, Role
 from lib.jobs.handlers import job_handlers
 from lib.jobs.worker import Worker
 from lib.store.demo_data import add_demo_customer
-from tests.conftest import make_store
 from tests.helpers.export import click_export
+from tests.helpers.stores import make_store
 from tests.store.helpers import (
     config_for,
     job_row,

@@ -33,8 +33,8 @@ from lib.jobs.exports import export_customer, package_passphrase
 from lib.jobs.package import COLUMNS
 from lib.store.demo_data import add_demo_customer
 from lib.store.demo_server import DemoStoreServer
-from tests.conftest import make_store
 from tests.helpers.export import click_export, read_package, rows, run_worker
+from tests.helpers.stores import make_store
 from tests.store.helpers import config_for, open_access_request, request_row, running_store
 
 FILES = {"index.html", "customer.json", *COLUMNS, "README.txt", "manifest.json"}

@@ -18,8 +18,8 @@ from lib.core.models import Export, Job
 from lib.store.bulk import BULK_ORDERS, BULK_RUN
 from lib.store.demo_data import add_demo_customer
 from lib.store.demo_server import DemoStoreServer
-from tests.conftest import make_store
 from tests.helpers.export import click_export, read_package, rows, run_worker
+from tests.helpers.stores import make_store
 from tests.store.helpers import (
     client_for,
     config_for,

@@ -18,8 +18,8 @@ from lib.jobs.worker import Worker
 from lib.store import connect_client_credentials, disconnect
 from lib.store.demo_data import add_demo_customer
 from lib.store.demo_server import DemoStoreServer
-from tests.conftest import make_store
 from tests.helpers.export import click_export, read_package, rows
+from tests.helpers.stores import make_store
 from tests.store.helpers import SHOP, job_row, open_access_request, post, request_row
 from tests.store.oauth import connection_of, grants, install, oauth_config, oauth_store
 

@@ -14,8 +14,8 @@ from lib.core.models import DemoLineItem, DemoOrder, Export, Job, RequestEvent
 from lib.jobs.handlers import job_handlers
 from lib.jobs.worker import Worker
 from lib.store.demo_data import add_demo_customer
-from tests.conftest import make_store
 from tests.helpers.export import click_export, read_package, rows
+from tests.helpers.stores import make_store
 from tests.store.helpers import config_for, open_access_request, post, request_row, running_store
 
 

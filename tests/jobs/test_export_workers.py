@@ -20,8 +20,8 @@ from lib.core.lifecycle import NewRequest, open_request
 from lib.core.models import Export, Job, Request, RequestEvent, utcnow
 from lib.jobs.exports import request_export
 from lib.store.demo_data import add_demo_customer
-from tests.conftest import make_store
 from tests.helpers.export import click_export, read_package, rows
+from tests.helpers.stores import make_store
 from tests.store.helpers import (
     config_env,
     config_for,

@@ -19,8 +19,8 @@ from lib.jobs.handlers import chores, job_handlers
 from lib.jobs.queue import LONG_KINDS, enqueue
 from lib.jobs.worker import STOPPED, JobContext, Worker
 from lib.store.demo_data import add_demo_customer
-from tests.conftest import make_store
 from tests.helpers.export import click_export
+from tests.helpers.stores import make_store
 from tests.mail.smtp_sink import SmtpSink
 from tests.store.helpers import (
     config_for,

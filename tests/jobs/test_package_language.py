@@ -12,8 +12,8 @@ from lib.core.db import Database
 from lib.core.models import DemoCustomer, Export, Request
 from lib.core.settings import set_setting
 from lib.store.demo_data import add_demo_customer
-from tests.conftest import make_store
 from tests.helpers.export import click_export, read_package, run_worker
+from tests.helpers.stores import make_store
 from tests.store.helpers import config_for, open_access_request, running_store
 
 DUTCH = (

@@ -24,9 +24,9 @@ from lib.jobs.queue import ClaimedJob
 from lib.jobs.worker import JobContext
 from lib.store.demo_data import add_demo_customer
 from lib.store.demo_server import DemoStoreServer
-from tests.conftest import make_store
 from tests.helpers.export import run_worker
 from tests.helpers.requests import open_test_row
+from tests.helpers.stores import make_store
 from tests.store.helpers import config_for, running_store
 
 WRITE = frozenset({"read_customers", "read_orders", "write_customers", "write_privacy_settings"})

@@ -32,8 +32,8 @@ from lib.store.demo_data import add_demo_customer
 from lib.store.demo_server import DemoStoreServer
 from lib.store.erasure import HOLD_DAYS, QUEUE_DAYS, cancel_erasure, request_erasure
 from lib.store.refusals import StoreRefused
-from tests.conftest import make_store
 from tests.helpers.export import run_worker
+from tests.helpers.stores import make_store
 from tests.store.helpers import client_for, config_for, running_store
 
 SCOPES = frozenset({"read_customers", "read_orders", "write_customer_data_erasure"})

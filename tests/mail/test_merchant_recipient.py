@@ -12,7 +12,7 @@ from lib.core.models import OutboxMail, Store
 from lib.core.settings import set_setting
 from lib.mail.delivery import deliver_pending
 from lib.mail.notifications import on_request_received
-from tests.conftest import make_store
+from tests.helpers.stores import make_store
 from tests.mail.smtp_sink import SmtpSink
 
 

@@ -31,8 +31,8 @@ from lib.core.enums import MailStatus
 from lib.core.models import OutboxMail, Request, RequestEvent, utcnow
 from lib.intake.links import signed_query
 from lib.mail.delivery import message_id
-from tests.conftest import make_store
 from tests.helpers.outbox import queue_mails
+from tests.helpers.stores import make_store
 from tests.mail.smtp_sink import SmtpSink
 from tests.reliability.processes import environment, record, running, start_intake, start_worker
 from tests.store.helpers import config_for, running_store, wait_until

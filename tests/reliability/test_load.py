@@ -39,7 +39,7 @@ from lib.core.models import (
 )
 from lib.intake.links import signed_query
 from lib.jobs.exports import request_export
-from tests.conftest import make_store
+from tests.helpers.stores import make_store
 from tests.mail.smtp_sink import SmtpSink
 from tests.reliability.processes import (
     Process,

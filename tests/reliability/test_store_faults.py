@@ -24,10 +24,10 @@ from lib.jobs.handlers import job_handlers
 from lib.jobs.worker import Worker
 from lib.mail.delivery import deliver_pending
 from lib.store.demo_data import add_demo_customer
-from tests.conftest import make_store
 from tests.dashboard.conftest import page
 from tests.helpers.export import click_export, read_package, rows
 from tests.helpers.outbox import queue_mails
+from tests.helpers.stores import make_store
 from tests.mail.smtp_sink import SmtpSink
 from tests.reliability.processes import record
 from tests.store.helpers import (

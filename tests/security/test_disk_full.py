@@ -20,8 +20,8 @@ from lib.core.db import Database
 from lib.core.enums import JobStatus
 from lib.core.models import Job
 from lib.store.demo_data import add_demo_customer
-from tests.conftest import make_store
 from tests.helpers.export import click_export, run_worker
+from tests.helpers.stores import make_store
 from tests.store.helpers import config_for, open_access_request, running_store
 
 REAL_OPEN = Path.open

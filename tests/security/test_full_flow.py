@@ -39,9 +39,9 @@ from lib.security import sign_webhook
 from lib.store.demo_data import add_demo_customer
 from lib.store.demo_server import DemoStoreServer
 from lib.store.demo_store import DemoStore
-from tests.conftest import make_store
 from tests.dashboard.conftest import actor
 from tests.helpers.processes import free_port
+from tests.helpers.stores import make_store
 from tests.intake.conftest import verify_link
 from tests.mail.smtp_sink import SmtpSink, text_part
 from tests.reliability.processes import environment, running, start_intake, start_worker

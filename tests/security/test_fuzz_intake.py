@@ -33,7 +33,7 @@ from lib.intake.app import create_app
 from lib.intake.links import signed_query
 from lib.intake.submit import submit_guest
 from lib.security import issue_token, sign_webhook
-from tests.conftest import make_store
+from tests.helpers.stores import make_store
 from tests.reliability.processes import record
 from tests.store.helpers import TOKEN, running_store
 
@@ -48,6 +48,8 @@ OPERATIONS = [
     ("POST", "/apps/privacy/api/requests"),
     ("GET", "/apps/privacy/verify"),
     ("GET", "/apps/privacy/download/{token}"),
+    ("GET", "/apps/privacy/appeal"),
+    ("POST", "/apps/privacy/appeal"),
     ("POST", "/webhooks/shopify"),
     ("GET", "/auth/install"),
     ("GET", "/auth/callback"),

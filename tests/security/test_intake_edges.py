@@ -25,8 +25,8 @@ from lib.core.config import Config
 from lib.core.db import Database
 from lib.core.models import Request
 from lib.intake.ratelimit import client_address
-from tests.conftest import make_store
 from tests.helpers.processes import free_port, running_process
+from tests.helpers.stores import make_store
 from tests.intake.conftest import Intake, running_intake, sqlite_only
 
 READ_TIMEOUT_S = 15

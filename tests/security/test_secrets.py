@@ -30,9 +30,9 @@ from lib.core.secrets_check import (
     weaknesses,
 )
 from lib.dashboard.startup import refusal
-from tests.conftest import make_store
 from tests.helpers.cli import run_lib
 from tests.helpers.processes import free_port, running_process
+from tests.helpers.stores import make_store
 
 SHOPIFY_SECRET = "shpss_" + secrets.token_hex(16)  # the form Shopify issues (32 hex digits)
 COMMAND_TIMEOUT_S = 60

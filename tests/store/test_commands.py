@@ -14,8 +14,8 @@ from lib.core.config import PROJECT_ROOT, load_config
 from lib.core.db import Database
 from lib.runner import local_services
 from lib.store.demo_data import add_demo_customer
-from tests.conftest import make_store
 from tests.helpers.processes import free_port
+from tests.helpers.stores import make_store
 from tests.store.helpers import config_env, wait_until
 
 

@@ -32,7 +32,7 @@ from lib.store.client import ShopifyClient
 from lib.store.connection import ConnectionAuth, load_credentials, shop_base_url
 from lib.store.demo_oauth import DemoOAuth
 from lib.store.grants import TokenGrant
-from tests.conftest import make_store
+from tests.helpers.stores import make_store
 from tests.store.helpers import SHOP, TOKEN, config_for, post
 from tests.store.oauth import (
     CLIENT_ID,

@@ -9,7 +9,7 @@ from lib.core.enums import ConnectionMode, ConnectionState
 from lib.runner import local_services
 from lib.store import store_client
 from lib.store.api import access_scopes
-from tests.conftest import make_store
+from tests.helpers.stores import make_store
 from tests.store.oauth import connection_of, grants, oauth_config, oauth_store
 
 

@@ -14,7 +14,7 @@ from lib.jobs.handlers import job_handlers, periodic_jobs
 from lib.jobs.worker import Worker
 from lib.store.demo_data import add_demo_customer
 from lib.store.sync import SYNC_KIND, sync_stores
-from tests.conftest import make_store
+from tests.helpers.stores import make_store
 from tests.store.helpers import config_for, open_access_request, request_row, running_store
 
 
