@@ -44,7 +44,8 @@ def test_an_export_completes_across_several_token_renewals(
     ada = add_demo_customer(db, email="ada@example.com", orders=ORDERS, lines_per_order=1)
     request_id = open_access_request(db, store, "ada@example.com", customer_id=str(ada.id))
     with oauth_store(db, lifetime=LIFETIME) as server:
-        config = oauth_config(server, db, tmp_path)
+        # Paced pages (the bulk path above 250 orders makes too few queries to outlive a token).
+        config = oauth_config(server, db, tmp_path).replace(export_bulk_threshold=ORDERS)
         _connect(mode, server, db, config)
         post(server, "/_demo/faults", {"delay": DELAY})
         job_id, _ = click_export(db, request_id)
