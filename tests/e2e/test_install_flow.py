@@ -120,7 +120,7 @@ def export_from_customers_page(
     jobs = page.get_by_test_id("stDataFrame").first  # its grid keeps an a11y table of cells
     named = page.locator("td", has_text=re.compile(rf"^{reference}$"))
     row = jobs.locator("tr").filter(has=named)
-    status = row.locator('td[aria-colindex="3"]')
+    status = row.locator('td[aria-colindex="2"]')  # Request, Status, …
     expect(status).to_have_text(re.compile("done|failed", re.I), timeout=EXPORT_TIMEOUT_MS)
     slow_answers(stack, 0.0)
 
