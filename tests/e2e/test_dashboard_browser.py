@@ -86,7 +86,7 @@ def test_merchant_starts_an_export_and_watches_it_complete(page, stack):
     search = page.locator(".st-key-pd_rq_search input")  # keyed: the table has a "Search" too
     search.fill(reference)
     search.press("Enter")
-    expect(page.get_by_text("1 requests")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"· 1 request$"))).to_be_visible()
     page.locator(".st-key-pd_rq_open button").click()
     expect(page.get_by_role("heading", name=reference)).to_be_visible()
     page.get_by_role("button", name="Start export").click()
