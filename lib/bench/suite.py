@@ -119,7 +119,7 @@ def run_case(case: Case, target: Target, repeats: int) -> Row:
         backend,
         round(measured["median"], 6),
         round(baseline_seconds, 6),
-        round(ratio, 3),
+        float(f"{ratio:.4g}"),  # 4 significant digits: a 0.0002 ratio is not 0
         measured["peak_rss_mb"],
         extra,
     )

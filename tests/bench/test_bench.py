@@ -57,12 +57,21 @@ def sqlite_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[dict
 
 def test_every_case_yields_a_sane_row(sqlite_run):
     _table, rows = sqlite_run
-    assert [r["case"] for r in rows] == list(all_cases())
+    assert sorted(r["case"] for r in rows) == sorted(all_cases())  # once-only cases run last
     for row in rows:
         sane(row)
-        store_n = {"store_export": 50, "demo_store": 45, "store_export_bulk": 50}
-        assert row["n"] == store_n.get(row["case"], 1000)
-        assert row["backend"] == ("demo store" if row["case"] in store_n else "sqlite")
+        store_n = {
+            "store_export": 50,
+            "demo_store": None,
+            "store_export_bulk": 50,
+            "mail_latency": 50,
+        }
+        if row["case"] == "demo_store":  # the orders of one export page at the cost limit
+            assert 1 <= row["n"] <= 250
+        else:
+            assert row["n"] == store_n.get(row["case"], 1000)
+        backend = "sqlite + demo store" if row["case"] == "mail_latency" else "demo store"
+        assert row["backend"] == (backend if row["case"] in store_n else "sqlite")
 
 
 def test_case_figures(sqlite_run):
@@ -82,10 +91,11 @@ def test_case_figures(sqlite_run):
     assert intake["server_cpu_ms"] > intake["baseline_server_cpu_ms"] > 0
     assert intake["loadgen_cpu_ms"] > 0
     store = by_case["store_export"]
-    assert store["extra"]["pages"] == 2  # 45 orders per page at the 1,000-point cost cap
+    assert store["extra"]["pages"] == 2  # fewer than 50 orders per page at the 1,000-point cap
     assert store["ratio"] == pytest.approx(store["extra"]["steady_efficiency"], abs=1e-3)
     bulk = by_case["store_export_bulk"]["extra"]
-    assert bulk["orders_csv_rows"] == 50 and bulk["baseline_seconds"] == 120.0
+    assert bulk["orders_csv_rows"] == 50
+    assert by_case["store_export_bulk"]["baseline_seconds"] == 120.0
     assert bulk["rss_peak_mb_100_orders"] > 20 and bulk["seconds_100_orders"] > 0
     demo = by_case["demo_store"]
     assert demo["baseline_seconds"] == 2.0 and demo["extra"]["order_page_ms"] > 0
