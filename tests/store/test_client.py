@@ -18,6 +18,7 @@ from lib.store.api import (
     find_customers,
     get_customer,
     order_pages,
+    orders_page_size,
 )
 from lib.store.client import (
     CustomerNotFound,
@@ -59,8 +60,12 @@ def test_every_order_and_line_is_paged_through_even_long_orders(sqlite_db: Datab
     ada = add_demo_customer(sqlite_db, email="ada@example.com", orders=100, lines_per_order=7)
     with running_store(sqlite_db) as server, client_for(server) as client:
         pages = list(order_pages(client, ada.id))
+        per_page = orders_page_size(client)  # as many orders as fit one page's cost
     orders = [order for page in pages for order in page.orders]
-    assert len(pages) == 3 and not pages[-1].has_next  # 45 orders fit one page's cost
+    assert 1 < per_page < 100 and [len(p.orders) for p in pages[:-1]] == [per_page] * (
+        len(pages) - 1
+    )
+    assert len(pages) == -(-100 // per_page) and not pages[-1].has_next
     assert len(orders) == 100 and len({o["id"] for o in orders}) == 100
     with sqlite_db.read() as session:
         query = select(DemoLineItem.id).join(DemoOrder).where(DemoOrder.customer_id == ada.id)
