@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 from lib.core.config import Config
 from lib.core.enums import RejectionCode, RequestType, Status
 from lib.core.identity import email_hash
-from lib.core.lifecycle import LifecycleError, add_note, reject, transition
+from lib.core.lifecycle import LifecycleError, reject, transition
 from lib.core.models import CorrectionAsk, Customer, Job, Request, Store, utcnow
 from lib.jobs.queue import enqueue
-from lib.jobs.worker import JobContext, PermanentError
+from lib.jobs.worker import JobContext, PermanentError, refused_for_good
 from lib.mail import decisions
 from lib.store import store_client
 from lib.store.client import CustomerNotFound
@@ -118,14 +118,7 @@ def run_correction(ctx: JobContext, config: Config) -> Mapping[str, Any]:
         customer = customer_for(client, request.customer_id, request.email)
         after = apply_changes(client, customer, changes)
     except (StoreRefused, CustomerNotFound) as exc:
-        with ctx.db.write() as session:
-            add_note(
-                session,
-                session.get_one(Request, request_id),
-                actor="system",
-                text=f"Correction not applied: {exc}",
-            )
-        raise PermanentError(str(exc)) from exc
+        raise refused_for_good(ctx.db, request_id, f"Correction not applied: {exc}") from exc
     with ctx.db.write() as session:
         return _record(session, request_id, changes, dict(payload["refuse"]), after, payload)
 

@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from lib.core.config import Config
 from lib.core.enums import RequestType, Status
-from lib.core.lifecycle import LifecycleError, add_note, transition
+from lib.core.lifecycle import LifecycleError, transition
 from lib.core.models import Job, Request, Store
 from lib.jobs.queue import enqueue
-from lib.jobs.worker import JobContext, PermanentError
+from lib.jobs.worker import JobContext, PermanentError, refused_for_good
 from lib.mail import decisions
 from lib.store import store_client
 from lib.store.optout import apply_opt_out
@@ -83,14 +83,7 @@ def run_opt_out(ctx: JobContext, config: Config) -> Mapping[str, Any]:
             sms_marketing=bool(payload.get("sms_marketing")),
         )
     except StoreRefused as exc:
-        with ctx.db.write() as session:
-            add_note(
-                session,
-                session.get_one(Request, request_id),
-                actor="system",
-                text=f"Opt-out not applied: {exc}",
-            )
-        raise PermanentError(str(exc)) from exc
+        raise refused_for_good(ctx.db, request_id, f"Opt-out not applied: {exc}") from exc
     with ctx.db.write() as session:
         request = session.get_one(Request, request_id)
         transition(

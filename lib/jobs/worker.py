@@ -27,9 +27,11 @@ from typing import Any
 
 from sqlalchemy import select
 
+from lib.core.audit import SYSTEM_ACTOR
 from lib.core.db import Database
 from lib.core.enums import JobStatus
-from lib.core.models import Job, utcnow
+from lib.core.lifecycle import add_note
+from lib.core.models import Job, Request, utcnow
 from lib.jobs.queue import (
     ACTIVE,
     LONG_KINDS,
@@ -63,6 +65,14 @@ class WorkerStopping(LeaseLost):
 
 class PermanentError(RuntimeError):
     """A failure that retrying cannot fix (bad input, missing customer): fail at once."""
+
+
+def refused_for_good(db: Database, request_id: int, text: str) -> PermanentError:
+    """Note on the request why the store refused (staff see it on the timeline) and return
+    the error to raise: the job fails at once, the request stays open."""
+    with db.write() as session:
+        add_note(session, session.get_one(Request, request_id), actor=SYSTEM_ACTOR, text=text)
+    return PermanentError(text)
 
 
 @dataclass
