@@ -18,7 +18,7 @@ from lib.core.enums import JobStatus
 from lib.core.models import Export, Job, Request, RequestEvent, Store
 from lib.core.settings import get_setting
 from tests.e2e.conftest import SCREENSHOTS, Stack
-from tests.helpers.browser import be, go, open_dashboard, shot
+from tests.helpers.browser import be, go, open_dashboard, settle, shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # real processes and a browser: ~60 s
 EXPORT_TIMEOUT_S = 120
@@ -122,6 +122,7 @@ def test_download_a_csv_report_and_parse_it(page, stack):
     link = page.get_by_role("link", name="Download CSV")
     first = link.get_attribute("href")
     assert first.startswith("/reports/requests.csv?token=")  # the dashboard's own origin
+    settle(page)  # a deferred download clicked mid-run downloads nothing
     with page.expect_popup() as popup, page.expect_download() as download:
         link.click()
     text = download.value.path().read_text(encoding="utf-8")

@@ -19,7 +19,7 @@ from lib.core.enums import Channel, RequestType, Status
 from lib.core.lifecycle import NewRequest, open_request
 from lib.core.models import OutboxMail, Request, Store, utcnow
 from tests.e2e.conftest import Stack
-from tests.helpers.browser import be, go, open_dashboard, shot
+from tests.helpers.browser import be, go, open_dashboard, settle, shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 EXPORT_TIMEOUT_MS = 120_000
@@ -88,6 +88,7 @@ def test_merchant_exports_reviews_and_delivers_then_the_customer_downloads(
     expect(page.get_by_role("heading", name=reference, exact=True)).to_be_visible()
     expect(heading).to_be_visible()
     expect(page.get_by_test_id("stMetricLabel").filter(has_text="Files")).to_be_visible()
+    settle(page)  # a deferred download clicked mid-run downloads nothing
     with page.expect_download() as download:
         page.get_by_role("button", name="Download for review").click()
     assert download.value.suggested_filename.startswith(reference)
@@ -184,6 +185,7 @@ def test_analyst_reads_the_charts_and_downloads_the_metrics(page: Page, stack: S
     page.get_by_role("tab", name="Regulatory metrics").click()
     expect(page.get_by_text("Complied with in whole or in part").first).to_be_visible()
     shot(page, "reports-metrics")
+    settle(page)  # a deferred download clicked mid-run downloads nothing
     with page.expect_download() as download:
         page.get_by_role("button", name="Download metrics CSV").click()
     rows = list(csv.reader(io.StringIO(download.value.path().read_text())))

@@ -21,6 +21,7 @@ def be(page: Page, role: str) -> None:
     switcher.click()
     page.get_by_role("option", name=role, exact=True).click()
     expect(switcher).to_have_value(role)
+    settle(page)
 
 
 def go(page: Page, title: str, heading: str | None = None) -> None:
@@ -30,13 +31,26 @@ def go(page: Page, title: str, heading: str | None = None) -> None:
     expect(page.get_by_role("heading", name=heading or title, exact=True)).to_be_visible()
 
 
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 SETTLED = """() => !document.querySelector('[data-testid="stSkeleton"]')
     && !document.querySelector('[data-testid="stStatusWidget"]')"""
+
+
+def settle(page: Page) -> None:
+    """Wait until the script run a click started is over.
+
+    Streamlit keeps showing the previous run's elements while a run is under way, so a check can
+    pass on them; and a deferred download button clicked mid-run holds a file id the new run
+    has already dropped, so the click downloads nothing.
+    """
+    expect(page.locator(IDLE)).to_be_attached(timeout=30_000)
 
 
 def shot(page: Page, name: str) -> None:
     """A full-page screenshot once the script run is over and every element has drawn."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    if page.locator('[data-testid="stApp"]').count():  # the storefront is not Streamlit
+        settle(page)
     page.wait_for_function(SETTLED)
     page.wait_for_timeout(800)  # Vega draws charts after the run
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
